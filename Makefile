@@ -1,0 +1,45 @@
+# Two front doors: `make reports` (the yearly job on the bundled demo data) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Debian packages: chromium renders the PDF (shaped, searchable Thai); poppler-utils gives
+# pdftotext/pdftoppm, which the tests use to read the PDFs back.
+SYSTEM_PACKAGES := chromium poppler-utils
+YEAR ?= 2566
+
+.PHONY: reports test bench system clean-reports strip-notebooks
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Installs the Debian packages when we can (root + apt-get); otherwise says what is missing.
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "NOTE: missing Debian packages:$$missing"; \
+		echo "      install them with: sudo apt-get install$$missing"; \
+		echo "      until then reports are HTML only (PDF needs chromium, or weasyprint as fallback)."; \
+	fi
+
+reports: $(STAMP) system
+	$(BIN)/lpa reports --year $(YEAR) --province all
+
+test: $(STAMP) system
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) system
+	$(BIN)/python benchmarks/run_all.py
+
+strip-notebooks: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+clean-reports:
+	rm -rf reports/$(YEAR)

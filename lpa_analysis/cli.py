@@ -1,0 +1,47 @@
+"""`lpa`: the command line. Each command is one stage of the one-way flow.
+
+raw data folder → check / validate → build (quality gate, scoring, reconciliation)
+→ reports (notebooks → HTML/PDF) → audit. Exit codes: 0 ok, 1 problems found, 2 unusable
+input or wrong usage.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from lpa_analysis import log as lpa_log
+from lpa_analysis.errors import InputError
+
+app = typer.Typer(
+    help="lpa — Local Performance Assessment analysis (การประเมินประสิทธิภาพ อปท.).\n\n"
+    "Exit codes: 0 = ok, 1 = problems found, 2 = unusable input or wrong usage.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+
+@app.callback()
+def _global(
+    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="More detail (-vv: debug)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only warnings and errors."),
+) -> None:
+    lpa_log.setup(-1 if quiet else verbose)
+
+
+def main() -> None:
+    """Entry point: bad input is a clear message and exit 2, never a traceback."""
+    try:
+        app()
+    except InputError as exc:
+        print(f"lpa: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_UNUSABLE)
+
+
+# Commands register themselves on `app` from their own modules (one module per stage).
+from lpa_analysis import commands as _commands  # noqa: E402,F401

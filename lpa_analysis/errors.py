@@ -1,0 +1,50 @@
+"""Errors and findings that point at the file, row and column a person can open."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+def _where(file: str | Path | None, row: int | None, column: str | None) -> str:
+    parts = []
+    if file is not None:
+        parts.append(str(file))
+    if row is not None:
+        parts.append(f"row {row}")
+    if column is not None:
+        parts.append(f"column '{column}'")
+    return ", ".join(parts)
+
+
+class InputError(Exception):
+    """An input that cannot be used at all. The CLI prints it without a traceback (exit 2)."""
+
+    def __init__(self, message: str, *, file: str | Path | None = None,
+                 row: int | None = None, column: str | None = None):
+        self.message, self.file, self.row, self.column = message, file, row, column
+        where = _where(file, row, column)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about one input cell or row; errors make the row unusable, warnings do not."""
+
+    severity: Severity
+    message: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    lao_code: str | None = None
+    indicator_id: str | None = None
+
+    def __str__(self) -> str:
+        where = _where(self.file, self.row, self.column)
+        return f"{self.severity}: {where}: {self.message}" if where else f"{self.severity}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
