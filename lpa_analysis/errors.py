@@ -41,6 +41,8 @@ class Problem:
     column: str | None = None
     lao_code: str | None = None
     indicator_id: str | None = None
+    check: str | None = None  # short id of the rule, e.g. 'bad_code'; groups findings in reports
+    value: str | None = None  # the offending cell as read
 
     def __str__(self) -> str:
         where = _where(self.file, self.row, self.column)

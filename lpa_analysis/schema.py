@@ -39,6 +39,23 @@ LAO_TYPE_EN: dict[LaoType, str] = {
     LaoType.SAO: "Subdistrict Administrative Organisation",
     LaoType.SPECIAL: "Special local government (Pattaya)",
 }
+# Prefix that turns a registry name (DLA publishes names without it) into the usual full name.
+LAO_NAME_PREFIX_TH: dict[LaoType, str] = {
+    LaoType.PAO: "อบจ.",
+    LaoType.CITY: "เทศบาลนคร",
+    LaoType.TOWN: "เทศบาลเมือง",
+    LaoType.SUBDISTRICT: "เทศบาลตำบล",
+    LaoType.SAO: "อบต.",
+    LaoType.SPECIAL: "",
+}
+
+
+def display_name(name_th: str, lao_type: str) -> str:
+    """'ช่อแฮ', subdistrict_municipality → 'เทศบาลตำบลช่อแฮ'."""
+    prefix = LAO_NAME_PREFIX_TH[LaoType(lao_type)]
+    return name_th if name_th.startswith(prefix) else prefix + name_th
+
+
 # First digit of the 7-digit DLA code by type (SOURCE.md of the DLA registry).
 LAO_TYPE_CODE_DIGIT: dict[LaoType, str] = {
     LaoType.PAO: "2",

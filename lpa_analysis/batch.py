@@ -1,0 +1,262 @@
+"""Running many report notebooks: worker processes (or a Dask cluster), one browser per worker,
+failures collected rather than fatal, outputs fingerprinted so unchanged work is skipped.
+
+A job is data (`Job`); `run_job` turns one job into files and never raises for a notebook
+error: it returns a `JobResult` that says what failed where (the cal-itp portfolio pattern:
+collect every failure, then fail).
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Literal
+
+from lpa_analysis.log import log
+
+FINGERPRINT_FILE = ".fingerprint.json"
+Status = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook run. All paths absolute: workers never depend on a working directory."""
+
+    key: str  # e.g. "2566/54"
+    notebook: str
+    parameters: dict
+    out_dir: str  # final folder for tables, fingerprint and debug files
+    html_path: str
+    pdf_path: str | None  # None: HTML only
+    title: str
+    lang: str
+    fingerprint: str = ""
+
+    def is_current(self) -> bool:
+        """True when the outputs on disk were made from exactly these inputs."""
+        marker = Path(self.out_dir) / FINGERPRINT_FILE
+        if not marker.is_file() or not Path(self.html_path).is_file():
+            return False
+        if self.pdf_path and not Path(self.pdf_path).is_file():
+            return False
+        return json.loads(marker.read_text(encoding="utf-8")).get("fingerprint") == self.fingerprint
+
+
+@dataclass
+class JobResult:
+    key: str
+    status: Status
+    seconds: float = 0.0
+    error: str | None = None  # "ExceptionName: message"
+    cell: int | None = None  # index of the failing cell
+    debug_notebook: str | None = None  # the partial executed notebook, kept for debugging
+    pdf_backend: str | None = None
+    outputs: list[str] = field(default_factory=list)
+
+
+def fingerprint(*parts: object) -> str:
+    """A stable hash of JSON-able parts (parameters, file hashes, versions)."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# --- inside a worker -------------------------------------------------------------------------
+
+_PDF = None  # one PdfRenderer (one browser, one page) per worker process
+
+
+def _pdf_renderer():
+    global _PDF
+    if _PDF is None:
+        from lpa_analysis.render import PdfRenderer
+
+        _PDF = PdfRenderer().__enter__()
+        atexit.register(_PDF.__exit__, None, None, None)
+    return _PDF
+
+
+def _failed_cell(exc: BaseException, executed: Path) -> int | None:
+    """Index of the first cell whose output is an error, read from the partial notebook."""
+    import nbformat
+
+    if not executed.is_file():
+        return None
+    nb = nbformat.read(executed, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+            return index
+    return None
+
+
+def _publish(staging: Path, job: Job) -> list[str]:
+    """Move finished files into place, each by an atomic rename; tables as one folder swap."""
+    out_dir = Path(job.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    published = []
+    tables = staging / "tables"
+    if tables.is_dir():
+        old = out_dir / ".tables.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if (out_dir / "tables").exists():
+            os.replace(out_dir / "tables", old)
+        os.replace(tables, out_dir / "tables")
+        shutil.rmtree(old, ignore_errors=True)
+        published += sorted(str(p) for p in (out_dir / "tables").rglob("*") if p.is_file())
+    for name, final in (("report.html", job.html_path), ("report.pdf", job.pdf_path)):
+        if final and (staging / name).is_file():
+            os.replace(staging / name, final)
+            published.append(final)
+    marker = staging / FINGERPRINT_FILE
+    marker.write_text(json.dumps({"fingerprint": job.fingerprint, "key": job.key},
+                                 sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(marker, out_dir / FINGERPRINT_FILE)
+    return published
+
+
+def run_job(job: Job) -> JobResult:
+    """Execute, export HTML (and PDF), publish. Notebook errors come back as a failed result."""
+    import papermill as pm
+
+    from lpa_analysis import render
+
+    started = time.perf_counter()
+    out_dir = Path(job.out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    executed = staging / "executed.ipynb"
+    try:
+        try:
+            pm.execute_notebook(job.notebook, str(executed),
+                                parameters={**job.parameters, "out_dir": str(staging)},
+                                kernel_name="python3", progress_bar=False, log_output=False,
+                                request_save_on_cell_execute=False)
+        except Exception as exc:  # noqa: BLE001 — any notebook failure is this job's result
+            return _failure(job, exc, executed, started)
+        render.export_html(executed, staging / "report.html", title=job.title, lang=job.lang)
+        backend = None
+        if job.pdf_path:
+            backend = render.pdf_backend()
+            if backend == "chromium":
+                _pdf_renderer().pdf(staging / "report.html", staging / "report.pdf")
+            elif backend is not None:
+                render.html_to_pdf(staging / "report.html", staging / "report.pdf")
+        outputs = _publish(staging, job)
+        return JobResult(job.key, "done", time.perf_counter() - started, pdf_backend=backend,
+                         outputs=outputs)
+    except Exception as exc:  # noqa: BLE001 — rendering failures are reported the same way
+        return _failure(job, exc, executed, started)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _failure(job: Job, exc: BaseException, executed: Path, started: float) -> JobResult:
+    debug_dir = Path(job.out_dir).parent / "_failed"
+    debug_dir.mkdir(parents=True, exist_ok=True)
+    debug = None
+    if executed.is_file():
+        debug = debug_dir / f"{Path(job.out_dir).name}.ipynb"
+        shutil.copyfile(executed, debug)
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    log.debug("job %s failed:\n%s", job.key, "".join(traceback.format_exception(exc)))
+    return JobResult(job.key, "failed", time.perf_counter() - started,
+                     error=f"{ename}: {evalue}".strip(), cell=_failed_cell(exc, executed),
+                     debug_notebook=str(debug) if debug else None)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def _local_pool(workers: int) -> ProcessPoolExecutor:
+    # spawn: clean interpreters (no forked threads/ZMQ state); atexit closes each browser.
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
+def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster: str | None = None,
+             force: bool = False,
+             on_result: Callable[[JobResult], None] | None = None) -> list[JobResult]:
+    """Run every job; unchanged ones are skipped unless `force`. Never stops at a failure."""
+    jobs = list(jobs)
+    results: list[JobResult] = []
+    todo = []
+    for job in jobs:
+        if not force and job.is_current():
+            results.append(JobResult(job.key, "skipped"))
+        else:
+            todo.append(job)
+    for r in results:
+        if on_result:
+            on_result(r)
+    if not todo:
+        return results
+    if cluster:
+        results += _run_dask(todo, cluster, on_result)
+    else:
+        workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+        results += _run_local(todo, workers, on_result)
+    order = {job.key: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r.key])
+
+
+def _run_local(todo: list[Job], workers: int, on_result) -> list[JobResult]:
+    if workers == 1:
+        results = []
+        for job in todo:
+            results.append(run_job(job))
+            if on_result:
+                on_result(results[-1])
+        return results
+    results = []
+    with _local_pool(workers) as pool:
+        pending = {pool.submit(run_job, job): job for job in todo}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 — a worker that died: still a result
+                    result = JobResult(job.key, "failed", error=f"{type(exc).__name__}: {exc}")
+                results.append(result)
+                if on_result:
+                    on_result(result)
+    return results
+
+
+def _run_dask(todo: list[Job], address: str, on_result) -> list[JobResult]:
+    """The same jobs on an existing Dask cluster (`tcp://host:8786` or a LocalCluster)."""
+    from distributed import Client, as_completed
+
+    client = address if isinstance(address, Client) else Client(address)
+    try:
+        futures = {client.submit(run_job, job, pure=False, key=f"lpa-{job.key}"): job
+                   for job in todo}
+        results = []
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 — a lost worker is a failed job
+                result = JobResult(job.key, "failed", error=f"{type(exc).__name__}: {exc}")
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return results
+    finally:
+        if not isinstance(address, Client):
+            client.close()
+
+
+def summary(results: list[JobResult]) -> dict:
+    counts = {s: sum(r.status == s for r in results) for s in ("done", "skipped", "failed")}
+    return {"counts": counts, "failed": [asdict(r) for r in results if r.status == "failed"]}

@@ -1,0 +1,214 @@
+"""Stage 2 of the one-way flow: raw data folder → quality gate → scoring → reconciliation →
+processed tables in `<out>/<year>/`, written atomically.
+
+    build_year(2566)                 # data/demo → data/processed/2566/
+    load_processed(2566)             # what every notebook reads
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+
+from lpa_analysis import __version__
+from lpa_analysis.errors import InputError, Problem
+from lpa_analysis.log import log
+from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
+
+DEFAULT_DATA = Path("data/demo")
+DEFAULT_PROCESSED = Path("data/processed")
+# Small tables also go out as CSV (UTF-8 with BOM so Excel shows Thai correctly).
+TABLES = ("scored_laos", "indicator_scores", "quality_findings", "quarantine", "reconciliation")
+CSV_TABLES = ("scored_laos", "quality_findings", "quarantine", "reconciliation")
+RECORDED_PACKAGES = ("pandas", "numpy", "pyarrow", "great_expectations", "scipy", "statsmodels")
+
+
+@dataclass
+class BuildResult:
+    year: int
+    path: Path
+    counts: dict
+    findings: pd.DataFrame = field(repr=False)
+
+
+@dataclass
+class Processed:
+    """The processed tables of one year, as notebooks and statistics read them."""
+
+    year: int
+    scored_laos: pd.DataFrame
+    indicator_scores: pd.DataFrame
+    quality_findings: pd.DataFrame
+    quarantine: pd.DataFrame
+    reconciliation: pd.DataFrame
+    info: dict
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _reader_problems(folder) -> dict[str, list[Problem]]:
+    tables = {"registry": folder.registry, "scores": folder.scores, "published": folder.published}
+    return {name: list(loaded.problems) for name, loaded in tables.items() if loaded is not None}
+
+
+def _check_consistent(folder, framework_path: Path, year: int) -> None:
+    """Inputs that cannot be scored at all stop the build (nothing is written)."""
+    if folder.framework.year != year:
+        raise InputError(f"framework is for {folder.framework.year}, not {year}",
+                         file=framework_path)
+    for name, loaded in (("registry", folder.registry), ("scores", folder.scores)):
+        if loaded.frame.empty:
+            raise InputError(f"{name} has no rows", file=loaded.path)
+
+
+def _inputs_info(folder, framework_path: Path, data_dir: Path) -> list[dict]:
+    """Paths relative to the data folder, so the same inputs elsewhere give the same record."""
+    paths = [folder.registry.path, framework_path, folder.scores.path]
+    if folder.published is not None:
+        paths.append(folder.published.path)
+    return [{"path": Path(p).resolve().relative_to(data_dir.resolve()).as_posix(),
+             "size": Path(p).stat().st_size, "sha256": sha256_file(Path(p))} for p in paths]
+
+
+def _versions() -> dict:
+    found = {"lpa_analysis": __version__, "python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        found[name] = version(name.replace("_", "-"))
+    return found
+
+
+def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    for name, frame in tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        if name in CSV_TABLES:
+            frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+
+
+def _replace_dir(tmp: Path, final: Path) -> None:
+    """Swap the finished folder into place; the old one survives until the new one is there."""
+    old = final.with_name(final.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
+               out_dir: str | Path = DEFAULT_PROCESSED) -> BuildResult:
+    """Read, validate, score and reconcile one year; write `<out_dir>/<year>/` atomically."""
+    from lpa_analysis import demo, io, quality, reconcile, scoring
+
+    year = to_be_year(year)
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    if data_dir.resolve() == DEFAULT_DATA.resolve() and not data_dir.exists():
+        log.info("demo data missing: generating %s", data_dir)
+        demo.ensure_demo(data_dir)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        timings[stage] = round(now - started, 3)
+        started = now
+
+    log.info("build %s: reading %s", year, data_dir)
+    folder = io.load_year(data_dir, year)
+    framework_path = io.find_input(data_dir, "framework", year)
+    _check_consistent(folder, framework_path, year)
+    lap("read")
+
+    published = folder.published.frame if folder.published is not None else None
+    gate = quality.run_gate(folder.registry.frame, folder.scores.frame, folder.framework,
+                            published, extra_errors=_reader_problems(folder))
+    lap("quality_gate")
+    errors = int((gate.findings["severity"] == "error").sum())
+    log.info("quality gate: %d errors, %d warnings, %d rows quarantined", errors,
+             len(gate.findings) - errors, len(gate.quarantine))
+
+    result = scoring.score_laos(gate.accepted["scores"], gate.accepted["registry"],
+                                folder.framework)
+    lap("scoring")
+    recon = (reconcile.reconcile(gate.accepted["published"], result.laos)
+             if published is not None else pd.DataFrame(columns=RECONCILIATION_COLUMNS))
+    lap("reconciliation")
+
+    scored = result.laos
+    counts = {
+        "tables": gate.counts,
+        "laos_in_registry": len(gate.accepted["registry"]),
+        "laos_scored": len(scored),
+        "laos_passed": int(scored["passed"].fillna(False).astype(bool).sum()),
+        "findings": {"error": errors, "warning": len(gate.findings) - errors},
+        "reconciliation_differences": len(recon),
+    }
+    tables = {
+        "scored_laos": scored,
+        "indicator_scores": result.indicators,
+        "quality_findings": gate.findings,
+        "quarantine": gate.quarantine,
+        "reconciliation": recon,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / str(year)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{year}.", dir=out_dir))
+    try:
+        _write_tables(tables, tmp)
+        lap("write")
+        info = {
+            "year": year,
+            "data_dir": str(data_dir),
+            "inputs": _inputs_info(folder, framework_path, data_dir),
+            "framework": {"year": folder.framework.year,
+                          "overall_method": folder.framework.overall_method,
+                          "indicators": len(folder.framework.indicators),
+                          "counted_indicators": sum(not i.pilot for i in folder.framework.indicators)},
+            "counts": counts,
+            "versions": _versions(),
+            "timings_s": timings,
+        }
+        (tmp / "build.json").write_text(json.dumps(info, ensure_ascii=False, indent=2,
+                                                   sort_keys=True) + "\n", encoding="utf-8")
+        _replace_dir(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("build %s: %d LAOs scored, %d passed → %s", year, counts["laos_scored"],
+             counts["laos_passed"], final)
+    return BuildResult(year, final, counts, gate.findings)
+
+
+def load_processed(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Processed:
+    """The tables `build_year` wrote; a missing year is an error that says how to build it."""
+    year = to_be_year(year)
+    folder = Path(processed_dir) / str(year)
+    if not (folder / "build.json").is_file():
+        raise InputError(f"year {year} is not built; run: lpa build --year {year}", file=folder)
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    info = json.loads((folder / "build.json").read_text(encoding="utf-8"))
+    return Processed(year=year, info=info, **tables)
+
+
+def built_years(processed_dir: str | Path = DEFAULT_PROCESSED) -> list[int]:
+    root = Path(processed_dir)
+    if not root.is_dir():
+        return []
+    return sorted(int(p.name) for p in root.iterdir()
+                  if p.name.isdigit() and (p / "build.json").is_file())

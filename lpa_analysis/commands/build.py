@@ -1,0 +1,36 @@
+"""`lpa build`: one year from raw data folder to processed tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lpa_analysis.cli import EXIT_PROBLEMS, app
+
+
+@app.command()
+def build(
+    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
+    out: Path = typer.Option(Path("data/processed"), "--out", help="Processed tables folder."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when the quality gate found errors."),
+) -> None:
+    """Read, validate (Great Expectations), score and reconcile one year.
+
+    Writes OUT/<year>/ atomically: scored_laos, indicator_scores, quality_findings,
+    quarantine, reconciliation (Parquet; CSV for the small ones) and build.json.
+
+    Example: lpa build --year 2566 --data data/demo --out data/processed
+    """
+    from lpa_analysis import log as lpa_log
+    from lpa_analysis.build import build_year
+    from lpa_analysis.schema import to_be_year
+
+    lpa_log.add_file(out / f"{to_be_year(year)}.build.log")
+    result = build_year(year, data, out)
+    errors = result.counts["findings"]["error"]
+    typer.echo(f"{result.year}: {result.counts['laos_scored']} LAOs scored, "
+               f"{result.counts['laos_passed']} passed, {errors} quality errors → {result.path}")
+    if strict and errors:
+        raise typer.Exit(EXIT_PROBLEMS)

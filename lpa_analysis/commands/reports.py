@@ -1,0 +1,60 @@
+"""`lpa reports`: province and national reports, HTML and PDF, with a live progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lpa_analysis.cli import EXIT_PROBLEMS, app
+
+
+@app.command()
+def reports(
+    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    province: str = typer.Option("all", "--province", "-p",
+                                 help="DOPA code, Thai or English name, comma list, or 'all'."),
+    lang: str = typer.Option("th", "--lang", help="th or en."),
+    fmt: str = typer.Option("html,pdf", "--format", help="html, pdf or html,pdf."),
+    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
+    processed: Path = typer.Option(Path("data/processed"), "--processed",
+                                   help="Processed tables (missing years are built first)."),
+    out: Path = typer.Option(Path("reports"), "--out", help="Reports folder."),
+    jobs: int = typer.Option(0, "-j", "--jobs", help="Worker processes (0 = one per core)."),
+    cluster: str = typer.Option(None, "--cluster", help="Dask scheduler, e.g. tcp://host:8786."),
+    force: bool = typer.Option(False, "--force", help="Redo reports whose inputs are unchanged."),
+) -> None:
+    """Render reports/<year>/<province_code>/report.{html,pdf}, national.{html,pdf}, index.html.
+
+    Examples:
+      lpa reports --year 2566 --province 54
+      lpa reports --year 2566 --province แพร่ --lang en --format html
+      lpa reports --year 2566 --province all -j 2
+    """
+    from lpa_analysis import log as lpa_log
+    from lpa_analysis.errors import InputError
+    from lpa_analysis.progress import report_progress
+    from lpa_analysis.reports import resolve_provinces, run_reports
+
+    if lang not in ("th", "en"):
+        raise InputError(f"--lang must be th or en, not '{lang}'")
+    formats = {f.strip() for f in fmt.split(",") if f.strip()}
+    if not formats or formats - {"html", "pdf"}:
+        raise InputError(f"--format takes html, pdf or html,pdf, not '{fmt}'")
+    lpa_log.add_file(out / "lpa.log")
+    total = len(resolve_provinces(province)) + 1
+    with report_progress(total) as on_result:
+        outcome = run_reports(year, province, lang=lang, formats=formats, data_dir=data,
+                              processed_dir=processed, out_dir=out, workers=jobs or None,
+                              cluster=cluster, force=force, on_result=on_result)
+    counts = {s: sum(r.status == s for r in outcome.results) for s in ("done", "skipped", "failed")}
+    typer.echo(f"{outcome.year}: {counts['done']} rendered, {counts['skipped']} unchanged, "
+               f"{counts['failed']} failed; PDF: {outcome.pdf_backend or 'none (HTML only)'}; "
+               f"index: {outcome.index}")
+    for r in outcome.failed:
+        where = f" (cell {r.cell})" if r.cell is not None else ""
+        typer.echo(f"FAILED {r.key}{where}: {r.error}"
+                   + (f"\n       partial notebook: {r.debug_notebook}" if r.debug_notebook else ""),
+                   err=True)
+    if outcome.failed:
+        raise typer.Exit(EXIT_PROBLEMS)

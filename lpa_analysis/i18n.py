@@ -1,0 +1,180 @@
+"""Thai/English text for charts, reports and exported tables: one catalogue, one number style.
+
+Every heading, label and generated sentence comes from `resources/messages.yml` through `t()`.
+Years: Buddhist era in Thai ('2566'), both eras in English ('2566 (2023)'). Numbers: one style in
+both languages: '80.2%', '1,234', 'p = 0.034' / 'p < 0.001'; a missing value prints as '–'.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib.resources import files
+from typing import Literal
+
+import yaml
+
+from lpa_analysis import geo
+from lpa_analysis.schema import LAO_TYPE_EN, LAO_TYPE_TH, LaoType, to_be_year
+
+Lang = Literal["th", "en"]
+LANGS: tuple[Lang, ...] = ("th", "en")
+CATALOGUE = files("lpa_analysis") / "resources" / "messages.yml"
+MISSING = "–"
+
+
+class MessageError(LookupError):
+    """A key or language the catalogue does not have (the message names the file to edit)."""
+
+
+@cache
+def messages() -> dict[str, dict[str, str]]:
+    """The whole catalogue: {key: {'th': text, 'en': text}}."""
+    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+
+
+def check_lang(lang: str) -> Lang:
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang  # type: ignore[return-value]
+
+
+def t(key: str, lang: str, **fmt: object) -> str:
+    """The message `key` in `lang`, with {placeholders} filled from `fmt`."""
+    check_lang(lang)
+    entry = messages().get(key)
+    if entry is None or lang not in entry:
+        what = f"message {key!r}" if entry is None else f"{lang!r} text of {key!r}"
+        raise MessageError(f"{what} is missing from {CATALOGUE}")
+    return entry[lang].format(**fmt) if fmt else entry[lang]
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+
+
+def md_escape(value: object) -> str:
+    """Text that Markdown and HTML show literally (LAO names are data, never markup)."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
+
+
+def t_md(key: str, lang: str, **fmt: object) -> str:
+    """Like `t`, for Markdown output: every filled-in value is escaped, the template is not."""
+    return t(key, lang, **{name: md_escape(value) for name, value in fmt.items()})
+
+
+# --- numbers and years ------------------------------------------------------------------------
+
+def _missing(value: object) -> bool:
+    """None, NaN, pd.NA and NaT."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    import pandas as pd  # lazy: keeps `lpa --help` fast
+
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def fmt_num(value: float | None, digits: int = 0) -> str:
+    """1234.5 → '1,235' (digits=0), '1,234.50' (digits=2)."""
+    return MISSING if _missing(value) else f"{value:,.{digits}f}"
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    """A value already in per cent: 80.234 → '80.2%'. (Proportions: pass value * 100.)"""
+    return MISSING if _missing(value) else f"{value:,.{digits}f}%"
+
+
+def fmt_signed(value: float | None, digits: int = 1) -> str:
+    """A change or difference with its sign: 2.34 → '+2.3', -0.5 → '−0.5' (true minus)."""
+    if _missing(value):
+        return MISSING
+    text = f"{abs(value):,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def fmt_p(p: float | None) -> str:
+    """'p = 0.034', 'p < 0.001'."""
+    if _missing(p):
+        return f"p = {MISSING}"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def year_label(year: int, lang: str, *, prefix: bool = False) -> str:
+    """A BE (or CE) year: th '2566' (prefix: 'พ.ศ. 2566'); en '2566 (2023)'."""
+    be = to_be_year(int(year))
+    if check_lang(lang) == "th":
+        return f"พ.ศ. {be}" if prefix else str(be)
+    return f"{be} ({be - 543})"
+
+
+# --- names --------------------------------------------------------------------------------------
+
+def province_label(province: str | int | geo.ProvinceInfo, lang: str) -> str:
+    """th 'แพร่'; en 'Phrae (แพร่)'. Accepts a ProvinceInfo, DOPA code, Thai or English name."""
+    info = province if isinstance(province, geo.ProvinceInfo) else geo.resolve_province(province)
+    return info.name_th if check_lang(lang) == "th" else f"{info.name_en} ({info.name_th})"
+
+
+def region_label(region: str, lang: str) -> str:
+    return (geo.REGION_TH if check_lang(lang) == "th" else geo.REGION_EN)[region]
+
+
+def lao_type_label(lao_type: str, lang: str, *, short: bool = False) -> str:
+    """Full names from the schema ('อบต.', 'Subdistrict Administrative Organisation');
+    short names for chart axes ('อบต.', 'SAO')."""
+    kind = LaoType(lao_type)
+    if short:
+        return t(f"lao_type_short.{kind.value}", lang)
+    return (LAO_TYPE_TH if check_lang(lang) == "th" else LAO_TYPE_EN)[kind]
+
+
+def band_label(band: str, lang: str) -> str:
+    return t(f"band.{band}", lang)
+
+
+def dimension_label(dimension: int, lang: str, *, short: bool = False) -> str:
+    return t(f"dimension{'_short' if short else ''}.{int(dimension)}", lang)
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+def table_headers(columns: Iterable[str], lang: str, *, strict: bool = True) -> dict[str, str]:
+    """{column: header} for export, e.g. {'overall_pct': 'คะแนนรวม (%)'} (use with df.rename).
+
+    strict: a column without a `col.<name>` entry is an error naming them all; otherwise such
+    a column keeps its name.
+    """
+    columns = list(columns)
+    known = messages()
+    unknown = [c for c in columns if f"col.{c}" not in known]
+    if unknown and strict:
+        raise MessageError(f"no header for column(s) {', '.join(unknown)}: add col.<name> "
+                           f"entries to {CATALOGUE}")
+    return {c: c if c in unknown else t(f"col.{c}", lang) for c in columns}
+
+
+_VALUE_LABELS = {
+    "lao_type": lambda v, lang: lao_type_label(v, lang),
+    "region": region_label,
+    "band": band_label,
+    "self_band": band_label,
+}
+_BOOLEAN_COLUMNS = ("passed", "self_passed", "significant", "not_applicable", "pilot")
+
+
+def localise_table(df, lang: str, *, strict: bool = True):
+    """A copy of `df` for people: type, region and band codes as names, yes/no for booleans,
+    headers from `table_headers` (a pandas DataFrame in, a DataFrame out)."""
+    out = df.copy()
+    for column, label in _VALUE_LABELS.items():
+        if column in out:
+            out[column] = out[column].map(lambda v, f=label: MISSING if _missing(v) else f(v, lang))
+    yes, no = t("value.yes", lang), t("value.no", lang)
+    for column in _BOOLEAN_COLUMNS:
+        if column in out:
+            out[column] = out[column].map(lambda v: MISSING if _missing(v) else yes if v else no)
+    return out.rename(columns=table_headers(out.columns, lang, strict=strict))

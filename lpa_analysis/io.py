@@ -1,0 +1,631 @@
+"""Readers: raw input files → canonical frames (schema.py) plus every problem found on the way.
+
+A reader never drops a row and never guesses silently. A cell it cannot parse becomes NaN and
+an error `Problem` naming file, row, column and the value; the row stays in the frame (the
+build quarantines rows that carry errors). A file that cannot be used at all (unreadable,
+a required column missing) raises `InputError`.
+
+Accepted: CSV in UTF-8, UTF-8 with BOM or cp874/TIS-620 (detected, logged), XLSX (first
+sheet), Parquet; Thai or English headers (`HEADER_ALIASES`); Thai digits ๐–๙ in numeric
+fields; stray whitespace anywhere; title rows above the header (the header is the first row
+with a recognised LAO-code column).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from lpa_analysis import geo
+from lpa_analysis.errors import InputError, Problem
+from lpa_analysis.log import log
+from lpa_analysis.schema import (
+    DIM_PCT, LAO_NAME_PREFIX_TH, LAO_TYPE_CODE_DIGIT, LAO_TYPE_EN, LAO_TYPE_TH, PUBLISHED_COLUMNS,
+    REGISTRY_COLUMNS, SCORES_COLUMNS, SOURCE_ROW, Framework, LaoType, load_framework, to_be_year,
+)
+
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"\s+")
+_THAI_CHAR = re.compile("[\u0e00-\u0e7f]")
+_HEADER_SEARCH_ROWS = 20  # title rows tolerated above the header
+
+# Header spellings seen in DLA exports and our own files; matched after _key() (case,
+# spaces, dots, underscores, dashes, brackets and slashes ignored).
+HEADER_ALIASES: dict[str, list[str]] = {
+    "lao_code": ["lao_code", "รหัส อปท.", "รหัสองค์กรปกครองส่วนท้องถิ่น", "code", "dla_code"],
+    "name_th": ["name_th", "อปท.", "ชื่อ อปท.", "ชื่อ", "name", "lao_name",
+                "ชื่อองค์กรปกครองส่วนท้องถิ่น"],
+    "lao_type": ["lao_type", "ประเภท อปท.", "ประเภท", "type"],
+    "province_th": ["province_th", "จังหวัด", "province", "province_name", "ชื่อจังหวัด"],
+    "province_code": ["province_code", "รหัสจังหวัด", "changwat_code"],
+    "province_en": ["province_en", "จังหวัด (อังกฤษ)"],
+    "district_th": ["district_th", "อำเภอ", "district", "amphoe"],
+    "lat": ["lat", "latitude", "ละติจูด"],
+    "lon": ["lon", "long", "lng", "longitude", "ลองจิจูด"],
+    "area_km2": ["area_km2", "ขนาดพื้นที่", "พื้นที่", "area", "พื้นที่ (ตร.กม.)"],
+    "indicator_id": ["indicator_id", "indicator", "ตัวชี้วัด", "รหัสตัวชี้วัด", "ตัวชี้วัดที่"],
+    "self_points": ["self_points", "self", "self_score", "คะแนนประเมินตนเอง", "คะแนนตนเอง",
+                    "คะแนนการประเมินตนเอง"],
+    "verified_points": ["verified_points", "verified", "verified_score", "คะแนนทีมประเมิน",
+                        "คะแนนจากทีมประเมิน", "คะแนนตรวจประเมิน"],
+    "not_applicable": ["not_applicable", "n/a", "ไม่เกี่ยวข้อง", "ไม่ประเมิน"],
+    "assessor_team": ["assessor_team", "team", "ทีมประเมิน", "คณะทำงาน"],
+    **{f"d{d}_pct": [f"d{d}_pct", f"d{d}", f"dimension {d}", f"ด้านที่ {d}", f"ด้าน {d}",
+                     f"มิติที่ {d}"] for d in range(1, 6)},
+    "overall_pct": ["overall_pct", "overall", "total", "คะแนนรวม", "ร้อยละรวม", "รวม", "ภาพรวม"],
+    "passed": ["passed", "pass", "ผ่าน", "ผ่านเกณฑ์", "ผลการประเมิน"],
+    "band": ["band", "ระดับ", "ระดับผลการประเมิน", "grade"],
+}
+# Columns of the original DLA coverage layout (one row per LAO × ตำบล): known, not needed.
+COVERAGE_EXTRA = ["ตำบล", "ที่ตั้งสำนักงานเลขที่", "หมู่ที่", "รหัสไปรษณีย์", "เว็ปไซต์ของอปท",
+                  "เว็บไซต์ของอปท", "subdistrict_th"]
+
+LAO_TYPE_NAMES: dict[LaoType, list[str]] = {
+    LaoType.PAO: ["องค์การบริหารส่วนจังหวัด", "pao"],
+    LaoType.CITY: ["city"],
+    LaoType.TOWN: ["town"],
+    LaoType.SUBDISTRICT: ["subdistrict municipality"],
+    LaoType.SAO: ["องค์การบริหารส่วนตำบล", "sao"],
+    LaoType.SPECIAL: ["เมืองพัทยา", "pattaya"],
+}
+# Long-form prefixes a name may carry besides LAO_NAME_PREFIX_TH.
+_LONG_PREFIX = {LaoType.PAO: "องค์การบริหารส่วนจังหวัด", LaoType.SAO: "องค์การบริหารส่วนตำบล"}
+
+BAND_NAMES: dict[str, list[str]] = {
+    "excellent": ["excellent", "ดีเด่น"],
+    "very_good": ["very_good", "very good", "ดีมาก"],
+    "good": ["good", "ดี"],
+    "below": ["below", "below threshold", "ต่ำกว่าเกณฑ์", "ไม่ผ่านเกณฑ์", "ไม่ผ่าน"],
+}
+TRUE_WORDS = ["true", "t", "1", "yes", "y", "ใช่", "จริง", "ผ่าน"]
+FALSE_WORDS = ["false", "f", "0", "no", "n", "ไม่ใช่", "ไม่จริง", "ไม่ผ่าน"]
+
+# Thailand's bounding box, generously: a coordinate outside it is a swapped or mistyped value.
+LAT_RANGE, LON_RANGE = (5.0, 21.0), (97.0, 106.0)
+
+FILE_KINDS = ("registry", "framework", "scores", "published")
+_SUFFIXES = {"registry": ("csv", "xlsx", "parquet"), "scores": ("csv", "xlsx", "parquet"),
+             "published": ("csv", "xlsx"), "framework": ("yml", "yaml")}
+
+
+def _key(text: object) -> str:
+    return re.sub(r"[\s._\-()/\[\]]", "", str(text).translate(THAI_DIGITS)).casefold()
+
+
+def _lookup(names: dict) -> dict[str, str]:
+    return {_key(alias): str(canon) for canon, aliases in names.items() for alias in aliases}
+
+
+_HEADER_KEYS = _lookup(HEADER_ALIASES)
+_COVERAGE_KEYS = {_key(c) for c in COVERAGE_EXTRA}
+_TYPE_KEYS = _lookup({t: [t.value, LAO_TYPE_TH[t], LAO_TYPE_EN[t], *LAO_TYPE_NAMES[t]]
+                      for t in LaoType})
+_BAND_KEYS = _lookup(BAND_NAMES)
+_BOOL_KEYS = {**{w: True for w in [*TRUE_WORDS, "1.0"]},
+              **{w: False for w in [*FALSE_WORDS, "0.0"]}}
+
+
+@dataclass
+class Loaded:
+    """A read table plus everything found while reading it."""
+
+    frame: pd.DataFrame  # canonical columns + SOURCE_ROW
+    problems: list[Problem]
+    path: Path
+    encoding: str = ""
+    rows_read: int = 0  # data rows in the file (before the registry collapses LAO × ตำบล rows)
+    headers: dict[str, str] = field(default_factory=dict)  # canonical → header as in the file
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def error_rows(self) -> set[int]:
+        """Rows (SOURCE_ROW) that carry at least one error: unusable as they stand."""
+        return {p.row for p in self.errors if p.row is not None}
+
+
+@dataclass
+class DataFolder:
+    registry: Loaded
+    framework: Framework
+    scores: Loaded
+    published: Loaded | None
+
+
+# ----------------------------------------------------------------------------- raw tables
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, str]:
+    """Any supported file → all-string frame (cells cleaned, headers whitespace-normalised)
+    with SOURCE_ROW, and how it was decoded ('utf-8', 'utf-8-sig', 'cp874', 'xlsx', 'parquet')."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        encoding, text = _decode(path)
+        rows = _csv_rows(text, path)
+    elif suffix in (".xlsx", ".xlsm"):
+        encoding, rows = "xlsx", _xlsx_rows(path)
+    elif suffix == ".parquet":
+        encoding, rows = "parquet", _parquet_rows(path)
+    else:
+        raise InputError(f"unsupported file type '{suffix}': use .csv, .xlsx or .parquet",
+                         file=path)
+    return _to_frame(rows, path), encoding
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = ["utf-8", "cp874"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "cp874" and not _looks_thai(text):
+            break
+        log.info("%s: decoded as %s", path, encoding)
+        return encoding, text
+    raise InputError(f"cannot decode: not UTF-8 and not cp874/TIS-620{_charset_hint(data)}. "
+                     "Save the file as CSV UTF-8.", file=path)
+
+
+def _looks_thai(text: str) -> bool:
+    """cp874 decodes most byte soup; accept it only when the non-ASCII text is Thai."""
+    non_ascii = [c for c in text if ord(c) > 127]
+    return bool(non_ascii) and sum(bool(_THAI_CHAR.match(c)) for c in non_ascii) >= 0.9 * len(
+        non_ascii)
+
+
+def _charset_hint(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    return f" (it looks like {best.encoding})" if best is not None else ""
+
+
+def _csv_rows(text: str, path: Path) -> list[tuple[int, list[str]]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    if delimiter != ",":
+        log.info("%s: delimiter %r", path, delimiter)
+    try:
+        return [(n, rec) for n, rec in enumerate(csv.reader(io.StringIO(text, newline=""),
+                                                            delimiter=delimiter), start=1)]
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=path) from exc
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        if len(book.worksheets) > 1:
+            log.info("%s: reading the first sheet '%s' of %d", path, sheet.title,
+                     len(book.worksheets))
+        rows = [(n, [_cell_text(v) for v in values])
+                for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        book.close()
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise InputError(f"cannot read Excel file: {exc}", file=path) from exc
+    return rows
+
+
+def _parquet_rows(path: Path) -> list[tuple[int, list[str]]]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise InputError(f"cannot read Parquet file: {exc}", file=path) from exc
+    body = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+    return [(1, [str(c) for c in frame.columns])] + [(n, r) for n, r in enumerate(body, 2)]
+
+
+def _clean(text: str) -> str:
+    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+
+
+def _to_frame(rows: list[tuple[int, list[str]]], path: Path) -> pd.DataFrame:
+    rows = [(n, [_clean(c) for c in cells]) for n, cells in rows]
+    rows = [(n, cells) for n, cells in rows if any(cells)]  # blank lines are not data
+    if not rows:
+        raise InputError("the file is empty", file=path)
+    header_at = next((i for i, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS])
+                      if any(_HEADER_KEYS.get(_key(c)) == "lao_code" for c in cells)), 0)
+    if header_at:
+        log.info("%s: header found in row %d (rows above it skipped)", path, rows[header_at][0])
+    header = rows[header_at][1]
+    while header and not header[-1]:
+        header = header[:-1]
+    body = rows[header_at + 1:]
+    width = len(header)
+    for n, cells in body:
+        if any(cells[width:]):
+            raise InputError(f"row has {len(cells)} cells but the header has {width}: "
+                             "a missing or extra delimiter?", file=path, row=n)
+    names = [h or f"(column {i + 1})" for i, h in enumerate(header)]
+    frame = pd.DataFrame([(cells + [""] * width)[:width] for _, cells in body], columns=names,
+                         dtype="str")
+    frame[SOURCE_ROW] = pd.Series([n for n, _ in body], dtype="int64")
+    return frame
+
+
+# ----------------------------------------------------------------------------- cell parsing
+
+class _Reader:
+    """Collects problems for one file while its columns are parsed."""
+
+    def __init__(self, raw: pd.DataFrame, path: Path, kind: str, required: list[str],
+                 optional: list[str]):
+        self.path, self.kind = path, kind
+        self.problems: list[Problem] = []
+        self.headers = _map_headers(raw, path, required, optional)
+        self.raw = raw
+        self.rows = raw[SOURCE_ROW]
+
+    def col(self, canon: str) -> pd.Series:
+        return self.raw[self.headers[canon]]
+
+    def flag(self, mask: pd.Series, canon: str | None, check: str, message: str,
+             severity: str = "error", values: pd.Series | None = None,
+             codes: pd.Series | None = None) -> None:
+        """One problem per row in `mask`; `message` may use {value}."""
+        column = self.headers.get(canon) if canon else None
+        values = self.col(canon) if values is None and canon in self.headers else values
+        for i in mask[mask].index:
+            value = None if values is None else str(values[i])
+            code = None if codes is None or pd.isna(codes[i]) else str(codes[i])
+            self.problems.append(Problem(
+                severity, message.format(value=value), file=str(self.path),
+                row=int(self.rows[i]), column=column, lao_code=code, check=check, value=value))
+
+    def code(self) -> pd.Series:
+        raw = self.col("lao_code")
+        text = raw.str.translate(THAI_DIGITS).str.replace(r"\.0$", "", regex=True)
+        ok = text.str.fullmatch(r"\d{7}")
+        self.flag(raw.eq(""), "lao_code", "missing_code", "the LAO code is empty")
+        self.flag(~ok & raw.ne(""), "lao_code", "bad_code",
+                  "'{value}' is not a 7-digit DLA code")
+        return text.where(ok)
+
+    def number(self, canon: str, codes: pd.Series, percent: bool = False) -> pd.Series:
+        if canon not in self.headers:
+            return pd.Series(float("nan"), index=self.raw.index)
+        raw = self.col(canon)
+        text = raw.str.translate(THAI_DIGITS).str.replace(" ", "")
+        grouped = text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
+        text = text.where(~grouped, text.str.replace(",", ""))
+        if percent:
+            text = text.str.removesuffix("%")
+        values = pd.to_numeric(text.where(text.ne("")), errors="coerce").astype("float64")
+        bad = raw.ne("") & ~values.between(-1e12, 1e12)
+        self.flag(bad, canon, "bad_number", "'{value}' is not a number", codes=codes)
+        return values.where(~bad)
+
+    def boolean(self, canon: str, codes: pd.Series, empty: bool | None) -> pd.Series:
+        """Unparseable (or empty when `empty` is None) → False plus an error."""
+        if canon not in self.headers:
+            return pd.Series(bool(empty), index=self.raw.index)
+        raw = self.col(canon)
+        values = raw.map(lambda v: _BOOL_KEYS.get(v.casefold().translate(THAI_DIGITS))
+                         if v else empty)
+        bad = values.isna()
+        self.flag(bad & raw.ne(""), canon, "bad_boolean",
+                  "'{value}' is not yes/no (true/false, 1/0, ใช่/ไม่ใช่, Y/N)", codes=codes)
+        self.flag(bad & raw.eq(""), canon, "missing_value", "empty", codes=codes)
+        return values.eq(True)
+
+    def text(self, canon: str) -> pd.Series:
+        if canon not in self.headers:
+            return pd.Series(pd.NA, index=self.raw.index, dtype="str")
+        raw = self.col(canon)
+        return raw.where(raw.ne(""))
+
+
+def _map_headers(raw: pd.DataFrame, path: Path, required: list[str],
+                 optional: list[str]) -> dict[str, str]:
+    wanted = set(required) | set(optional)
+    headers: dict[str, str] = {}
+    ignored = []
+    for header in raw.columns.drop(SOURCE_ROW):
+        canon = _HEADER_KEYS.get(_key(header))
+        if canon in wanted:
+            if canon in headers:
+                raise InputError(f"columns '{headers[canon]}' and '{header}' both mean "
+                                 f"{canon}: keep one", file=path, column=header)
+            headers[canon] = header
+        elif _key(header) not in _COVERAGE_KEYS:
+            ignored.append(header)
+    if ignored:
+        log.info("%s: columns not used: %s", path, ", ".join(ignored))
+    for canon in required:
+        if canon not in headers:
+            accepted = ", ".join(HEADER_ALIASES[canon])
+            raise InputError(f"required column {canon} is missing (accepted headers: "
+                             f"{accepted}); the file has: {', '.join(raw.columns[:-1])}",
+                             file=path, column=canon)
+    return headers
+
+
+# ----------------------------------------------------------------------------- registry
+
+def read_registry(path: str | Path) -> Loaded:
+    """The LAO registry: the DLA open-data file (one row per LAO, or its original coverage
+    layout with one row per LAO × ตำบล) or our canonical columns."""
+    path = Path(path)
+    raw, encoding = read_table(path)
+    present = {_HEADER_KEYS.get(_key(h)) for h in raw.columns}
+    province_cols = [c for c in ("province_th", "province_code", "province_en") if c in present]
+    if not province_cols:
+        raise InputError("required column province_th is missing (accepted headers: "
+                         f"{', '.join(HEADER_ALIASES['province_th'])}, or province_code)",
+                         file=path, column="province_th")
+    r = _Reader(raw, path, "registry", ["lao_code", "name_th", "lao_type"],
+                ["province_th", "province_code", "province_en", "district_th", "lat", "lon",
+                 "area_km2"])
+    code = r.code()
+    lao_type = _lao_types(r, code)
+    frame = pd.DataFrame({
+        "lao_code": code,
+        "name_th": _names(r, code, lao_type),
+        "lao_type": lao_type,
+        **_provinces(r, code, province_cols),
+        "district_th": r.text("district_th"),
+        "lat": r.number("lat", code),
+        "lon": r.number("lon", code),
+        "area_km2": r.number("area_km2", code),
+        SOURCE_ROW: r.rows,
+    })
+    for canon, (lo, hi) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
+        r.flag(frame[canon].notna() & ~frame[canon].between(lo, hi), canon, "outside_thailand",
+               f"'{{value}}' lies outside Thailand ({lo}–{hi})", severity="warning", codes=code)
+    rows_read = len(frame)
+    frame = _deduplicate(frame, r, coverage=any(_key(h) in _COVERAGE_KEYS for h in raw.columns))
+    _check_code_digits(frame, r)
+    frame = frame[[*REGISTRY_COLUMNS, SOURCE_ROW]].reset_index(drop=True)
+    return _done(Loaded(frame, r.problems, path, encoding, rows_read, r.headers))
+
+
+def _lao_types(r: _Reader, code: pd.Series) -> pd.Series:
+    raw = r.col("lao_type")
+    types = raw.map(lambda v: _TYPE_KEYS.get(_key(v))).astype("str")
+    accepted = ", ".join(LAO_TYPE_TH[t] for t in LaoType)
+    r.flag(types.isna() & raw.ne(""), "lao_type", "unknown_type",
+           f"unknown LAO type '{{value}}' (accepted: {accepted}, or {', '.join(LaoType)})",
+           codes=code)
+    r.flag(raw.eq(""), "lao_type", "missing_value", "the LAO type is empty", codes=code)
+    return types
+
+
+def _names(r: _Reader, code: pd.Series, lao_type: pd.Series) -> pd.Series:
+    """Names without the type prefix, as DLA publishes them (schema.display_name adds it)."""
+    names = r.text("name_th")
+    for t in LaoType:
+        for prefix in filter(None, (LAO_NAME_PREFIX_TH[t], _LONG_PREFIX.get(t))):
+            strip = lao_type.eq(t.value) & names.str.startswith(prefix).fillna(False)
+            names = names.where(~strip, names.str.removeprefix(prefix).str.strip())
+    r.flag(names.isna() | names.eq(""), "name_th", "missing_value", "the LAO name is empty",
+           codes=code)
+    return names.where(names.ne(""))
+
+
+def _provinces(r: _Reader, code: pd.Series, columns: list[str]) -> dict[str, pd.Series]:
+    """Resolve the first province column through geo; the others must agree with it."""
+    resolved = {}
+    for canon in columns:
+        raw = r.col(canon)
+        found = {v: geo.find_province(v.translate(THAI_DIGITS)) for v in raw.unique() if v}
+        resolved[canon] = raw.map(lambda v: found.get(v))
+    main = columns[0]
+    info = resolved[main]
+    raw = r.col(main)
+    unknown = raw.ne("") & info.isna()
+    for value in raw[unknown].unique():
+        try:
+            geo.resolve_province(value)
+        except InputError as exc:
+            r.flag(unknown & raw.eq(value), main, "unknown_province", exc.message, codes=code)
+    r.flag(raw.eq(""), main, "missing_value", "the province is empty", codes=code)
+    bangkok = info.map(lambda p: p is not None and p.code == geo.BANGKOK_CODE)
+    r.flag(bangkok, main, "bangkok", "Bangkok is not administered by DLA and has no LAOs here",
+           codes=code)
+    info = info.where(~bangkok)
+    for other in columns[1:]:
+        clash = info.notna() & resolved[other].notna() & (
+            info.map(lambda p: _attr(p, "code")) != resolved[other].map(lambda p: _attr(p, "code")))
+        r.flag(clash, other, "province_mismatch",
+               f"'{{value}}' is a different province than the {r.headers[main]} column",
+               codes=code)
+    return {column: info.map(lambda p, a=attr: _attr(p, a)).astype("str")
+            for column, attr in (("province_code", "code"), ("province_th", "name_th"),
+                                 ("province_en", "name_en"), ("region", "region"))}
+
+
+def _attr(province: object, attr: str) -> str | None:
+    return getattr(province, attr) if isinstance(province, geo.ProvinceInfo) else None
+
+
+def _deduplicate(frame: pd.DataFrame, r: _Reader, coverage: bool) -> pd.DataFrame:
+    """One row per LAO code; rows of one code must agree on name, type and province."""
+    has_code = frame["lao_code"].notna()
+    repeated = has_code & frame["lao_code"].duplicated(keep=False)
+    if not repeated.any():
+        return frame
+    dup = frame[repeated]
+    for column in ("name_th", "lao_type", "province_code"):
+        counts = dup.groupby("lao_code")[column].nunique()
+        for code in counts[counts > 1].index:
+            rows = dup[dup["lao_code"].eq(code)]
+            variants = "; ".join(f"'{v}' (rows {_row_list(g[SOURCE_ROW])})"
+                                 for v, g in rows.groupby(column, sort=False))
+            r.problems.append(Problem(
+                "error", f"LAO {code} has conflicting {column} between its rows: {variants}",
+                file=str(r.path), row=int(rows[SOURCE_ROW].iloc[0]),
+                column=r.headers.get(column, column), lao_code=code, check="conflicting_rows"))
+    if not coverage:
+        for code, rows in dup.groupby("lao_code"):
+            r.problems.append(Problem(
+                "warning", f"LAO {code} appears in rows {_row_list(rows[SOURCE_ROW])}; "
+                "the first is kept", file=str(r.path), row=int(rows[SOURCE_ROW].iloc[0]),
+                column=r.headers["lao_code"], lao_code=code, check="duplicate_code"))
+    merged = frame[has_code].groupby("lao_code", sort=False, as_index=False).first()
+    log.info("%s: %d rows describe %d LAOs (%s); merged to one row per LAO code", r.path,
+             int(has_code.sum()), len(merged),
+             "one row per LAO × ตำบล" if coverage else "repeated codes")
+    return pd.concat([merged, frame[~has_code]]).sort_values(SOURCE_ROW).reset_index(drop=True)
+
+
+def _row_list(rows: pd.Series, limit: int = 5) -> str:
+    shown = ", ".join(str(n) for n in rows.iloc[:limit])
+    return shown + (f" … {len(rows)} rows" if len(rows) > limit else "")
+
+
+def _check_code_digits(frame: pd.DataFrame, r: _Reader) -> None:
+    """DLA codes: first digit by type, digits 2–3 the DOPA province (SOURCE.md). Real codes
+    break the first rule (เทศบาลตำบล upgraded from อบต. keep their 6-code): warnings."""
+    digit = frame["lao_type"].map(lambda t: LAO_TYPE_CODE_DIGIT.get(t) if pd.notna(t) else None)
+    for i in frame.index[frame["lao_code"].notna() & digit.notna()
+                         & frame["lao_code"].str[0].ne(digit)]:
+        code, lao_type = frame.at[i, "lao_code"], LaoType(frame.at[i, "lao_type"])
+        was = [LAO_TYPE_TH[t] for t, d in LAO_TYPE_CODE_DIGIT.items() if d == code[0]]
+        r.problems.append(Problem(
+            "warning", f"LAO {code} is a {LAO_TYPE_TH[lao_type]} but its code starts with "
+            f"{code[0]} ({'/'.join(was) or 'no type'}); codes of {LAO_TYPE_TH[lao_type]} start "
+            f"with {LAO_TYPE_CODE_DIGIT[lao_type]} (kept: upgraded LAOs keep their code)",
+            file=str(r.path), row=int(frame.at[i, SOURCE_ROW]), column=r.headers["lao_code"],
+            lao_code=code, check="code_type_digit", value=code))
+    for i in frame.index[frame["lao_code"].notna() & frame["province_code"].notna()
+                         & frame["lao_code"].str[1:3].ne(frame["province_code"])]:
+        code = frame.at[i, "lao_code"]
+        r.problems.append(Problem(
+            "warning", f"LAO {code}: code digits 2–3 ({code[1:3]}) are not its province's DOPA "
+            f"code {frame.at[i, 'province_code']} ({frame.at[i, 'province_th']})",
+            file=str(r.path), row=int(frame.at[i, SOURCE_ROW]), column=r.headers["lao_code"],
+            lao_code=code, check="code_province_digits", value=code))
+
+
+# ----------------------------------------------------------------------------- scores, published
+
+def read_scores(path: str | Path) -> Loaded:
+    """Scores, long: one row per (LAO, indicator). Duplicates are left to the quality gate."""
+    path = Path(path)
+    raw, encoding = read_table(path)
+    r = _Reader(raw, path, "scores", ["lao_code", "indicator_id", "self_points",
+                                      "verified_points"], ["not_applicable", "assessor_team"])
+    code = r.code()
+    indicator = r.text("indicator_id").str.translate(THAI_DIGITS)
+    r.flag(indicator.isna(), "indicator_id", "missing_value", "the indicator id is empty",
+           codes=code)
+    frame = pd.DataFrame({
+        "lao_code": code,
+        "indicator_id": indicator,
+        "self_points": r.number("self_points", code),
+        "verified_points": r.number("verified_points", code),
+        "not_applicable": r.boolean("not_applicable", code, empty=False),
+        "assessor_team": r.text("assessor_team"),
+        SOURCE_ROW: r.rows,
+    })[[*SCORES_COLUMNS, SOURCE_ROW]]
+    return _done(Loaded(frame, r.problems, path, encoding, len(frame), r.headers))
+
+
+def read_published(path: str | Path) -> Loaded:
+    """Officially published results: dimension and overall %, pass, band per LAO."""
+    path = Path(path)
+    raw, encoding = read_table(path)
+    r = _Reader(raw, path, "published", list(PUBLISHED_COLUMNS), [])
+    code = r.code()
+    columns: dict[str, pd.Series] = {"lao_code": code}
+    for canon in [*DIM_PCT, "overall_pct"]:
+        values = r.number(canon, code, percent=True)
+        r.flag(values.isna() & r.col(canon).eq(""), canon, "missing_value", "empty", codes=code)
+        r.flag(~values.between(0, 100) & values.notna(), canon, "pct_range",
+               "'{value}' is not a percentage between 0 and 100", codes=code)
+        columns[canon] = values
+    columns["passed"] = r.boolean("passed", code, empty=None)
+    raw_band = r.col("band")
+    band = raw_band.map(lambda v: _BAND_KEYS.get(_key(v))).astype("str")
+    r.flag(band.isna(), "band", "unknown_band",
+           "unknown band '{value}' (accepted: ดีเด่น, ดีมาก, ดี, ต่ำกว่าเกณฑ์ or "
+           "excellent, very_good, good, below)", codes=code)
+    columns["band"] = band
+    frame = pd.DataFrame({**columns, SOURCE_ROW: r.rows})
+    return _done(Loaded(frame, r.problems, path, encoding, len(frame), r.headers))
+
+
+def _done(loaded: Loaded) -> Loaded:
+    loaded.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    log.info("%s: %d rows read (%s): %d errors, %d warnings", loaded.path, loaded.rows_read,
+             loaded.encoding, len(loaded.errors), len(loaded.warnings))
+    return loaded
+
+
+# ----------------------------------------------------------------------------- data folder
+
+def input_candidates(data_dir: str | Path, kind: str, year: int | None = None) -> list[Path]:
+    """The files of `kind` that exist in a data folder (see data/README.md)."""
+    data_dir = Path(data_dir)
+    if kind not in FILE_KINDS:
+        raise InputError(f"unknown input kind '{kind}' (one of {', '.join(FILE_KINDS)})")
+    if kind == "registry":
+        stems = [data_dir / "registry"]
+    elif year is None:
+        raise InputError(f"a year is needed to find the {kind} file", file=data_dir)
+    elif kind == "framework":
+        stems = [data_dir / "frameworks" / f"lpa-{to_be_year(year)}"]
+    else:
+        stems = [data_dir / kind / str(to_be_year(year))]
+    return [s.with_name(f"{s.name}.{ext}") for s in stems for ext in _SUFFIXES[kind]
+            if s.with_name(f"{s.name}.{ext}").is_file()]
+
+
+def find_input(data_dir: str | Path, kind: str, year: int | None = None) -> Path:
+    """The one file of `kind` (and year) in a data folder; InputError if none or several."""
+    found = input_candidates(data_dir, kind, year)
+    if len(found) > 1:
+        raise InputError(f"several {kind} files: {', '.join(p.name for p in found)}; keep one",
+                         file=data_dir)
+    if not found:
+        where = {"registry": "registry.csv|xlsx|parquet",
+                 "framework": f"frameworks/lpa-{year}.yml",
+                 "scores": f"scores/{year}.csv|xlsx|parquet",
+                 "published": f"published/{year}.csv|xlsx"}[kind]
+        raise InputError(f"no {kind} file: expected {where}", file=data_dir)
+    return found[0]
+
+
+def load_year(data_dir: str | Path, year: int) -> DataFolder:
+    """Everything a year needs: registry, framework, scores and (if present) published."""
+    year = to_be_year(year)
+    published = input_candidates(data_dir, "published", year)
+    return DataFolder(
+        registry=read_registry(find_input(data_dir, "registry")),
+        framework=load_framework(find_input(data_dir, "framework", year)),
+        scores=read_scores(find_input(data_dir, "scores", year)),
+        published=read_published(find_input(data_dir, "published", year)) if published else None,
+    )

@@ -1,0 +1,18 @@
+"""Charts for the reports and notebooks: one style (`use_style`), byte-stable files
+(`save_png`, `save_svg`), and chart functions that take tidy frames (see `charts`)."""
+
+from lpa_analysis.plots.charts import (
+    bar_with_ci, dimension_boxplot, funnel_plot, gap_scatter, heatmap, indicator_gap_bars,
+    rank_interval_plot, shorten, trend_lines, type_comparison,
+)
+from lpa_analysis.plots.style import (
+    BAND_COLOURS, HIGHLIGHT, NATIONAL, REGION, TYPE_COLOURS, Chart, new_figure, save_png,
+    save_svg, use_style,
+)
+
+__all__ = [
+    "BAND_COLOURS", "HIGHLIGHT", "NATIONAL", "REGION", "TYPE_COLOURS", "Chart", "bar_with_ci",
+    "dimension_boxplot", "funnel_plot", "gap_scatter", "heatmap", "indicator_gap_bars",
+    "new_figure", "rank_interval_plot", "save_png", "save_svg", "shorten", "trend_lines",
+    "type_comparison", "use_style",
+]

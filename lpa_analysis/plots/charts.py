@@ -1,0 +1,354 @@
+"""The report charts. Each takes a tidy pandas frame with the documented columns (as the
+statistics library returns them) and returns a `Chart` (a matplotlib Figure); every label
+comes from the message catalogue in `lang`.
+
+`scale` multiplies values into per cent: 100 for proportions (0–1, as pass rates, attainment
+and their differences come from `lpa_analysis.stats`), 1 for scores already in per cent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from lpa_analysis import i18n
+from lpa_analysis.plots.style import (
+    HIGHLIGHT, NATIONAL, REGION, SERIES, TYPE_COLOURS, Chart, new_figure,
+)
+from lpa_analysis.schema import DIMENSION_IDS, LAO_TYPE_ORDER
+
+PASS_MARK = 70.0
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], chart: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{chart}: the frame lacks column(s) {', '.join(missing)} "
+                         f"(it has {', '.join(map(str, df.columns))})")
+
+
+def _jitter(n: int, width: float = 0.12) -> np.ndarray:
+    """Horizontal offsets for a strip of n points; seeded, so re-runs draw the same picture."""
+    return np.random.default_rng(0).uniform(-width, width, n)
+
+
+def shorten(text: str, limit: int = 48) -> str:
+    """Cut a long (Thai) label at `limit` characters without splitting a character from its
+    vowel or tone marks."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    while cut > 0 and unicodedata.category(text[cut]) == "Mn":
+        cut -= 1
+    return text[:cut] + "…"
+
+
+def _pass_mark_line(ax, lang: str, *, horizontal: bool = True, value: float = PASS_MARK) -> None:
+    label = i18n.t("chart.pass_mark", lang, threshold=f"{value:g}")
+    line = ax.axhline if horizontal else ax.axvline
+    line(value, color=NATIONAL, linestyle=":", linewidth=1, label=label)
+
+
+def _boxes(ax, groups: list[np.ndarray], positions, colour: str, width: float = 0.34) -> None:
+    ax.boxplot(groups, positions=positions, widths=width, patch_artist=True, showfliers=False,
+               medianprops={"color": "black", "linewidth": 1.2},
+               boxprops={"facecolor": colour, "alpha": 0.35, "edgecolor": colour},
+               whiskerprops={"color": colour}, capprops={"color": colour})
+
+
+def dimension_boxplot(laos: pd.DataFrame, *, province_code: str, lang: str,
+                      dimensions: Sequence[int] = DIMENSION_IDS) -> Chart:
+    """Dimension scores of the province's LAOs (boxes and points) beside all LAOs' (boxes).
+
+    laos: scored LAOs of the whole country, columns province_code, d1_pct … d5_pct (per cent).
+    """
+    columns = [f"d{d}_pct" for d in dimensions]
+    _require(laos, ["province_code", *columns], "dimension_boxplot")
+    inside = laos["province_code"].astype(str) == str(province_code)
+    fig = new_figure(3.6)
+    ax = fig.subplots()
+    x = np.arange(len(columns))
+    national = [laos[c].dropna().to_numpy(float) for c in columns]
+    province = [laos.loc[inside, c].dropna().to_numpy(float) for c in columns]
+    _boxes(ax, national, x - 0.2, NATIONAL)
+    _boxes(ax, province, x + 0.2, HIGHLIGHT)
+    for i, values in enumerate(province):
+        ax.scatter(x[i] + 0.2 + _jitter(len(values), 0.08), values, s=6, color=HIGHLIGHT,
+                   alpha=0.7, linewidths=0, zorder=3)
+    ax.set_xticks(x, [i18n.dimension_label(d, lang, short=True) for d in dimensions])
+    ax.set_ylabel(i18n.t("chart.score_pct", lang))
+    ax.set_ylim(0, 102)
+    ax.grid(axis="x", visible=False)
+    ax.legend(handles=[Patch(color=NATIONAL, alpha=0.5, label=i18n.t("chart.national", lang)),
+                       Patch(color=HIGHLIGHT, alpha=0.5,
+                             label=i18n.province_label(province_code, lang))],
+              loc="lower left", ncols=2)
+    return fig
+
+
+def bar_with_ci(rates: pd.DataFrame, *, lang: str, scale: float = 100,
+                pass_mark: float | None = None, value_label: str | None = None) -> Chart:
+    """Horizontal bars with 95 % intervals, e.g. the pass rate of province, region and nation.
+
+    rates: columns label, rate, ci_low, ci_high; optional n (printed beside the bar) and
+    highlight (bool; the bar drawn in the accent colour). Rows are drawn top to bottom.
+    """
+    _require(rates, ["label", "rate", "ci_low", "ci_high"], "bar_with_ci")
+    rows = rates.reset_index(drop=True)
+    fig = new_figure(0.45 * len(rows) + 0.9)
+    ax = fig.subplots()
+    y = np.arange(len(rows))[::-1]
+    value, low, high = (rows[c].to_numpy(float) * scale for c in ("rate", "ci_low", "ci_high"))
+    highlight = rows["highlight"].astype(bool) if "highlight" in rows else pd.Series(False, rows.index)
+    colours = [HIGHLIGHT if h else NATIONAL for h in highlight]
+    ax.barh(y, value, color=colours, alpha=0.85, height=0.6)
+    ax.errorbar(value, y, xerr=[value - low, high - value], fmt="none", ecolor="black",
+                elinewidth=1, capsize=3)
+    for i, v in enumerate(value):
+        n = f"  (n = {i18n.fmt_num(rows['n'].iloc[i])})" if "n" in rows else ""
+        ax.text(min(high[i], 100) + 1, y[i], i18n.fmt_pct(v) + n, va="center", fontsize=8)
+    ax.set_yticks(y, [shorten(s, 40) for s in rows["label"]])
+    ax.set_xlim(0, 125)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel(value_label or i18n.t("chart.pass_rate_pct", lang))
+    if pass_mark is not None:
+        _pass_mark_line(ax, lang, horizontal=False, value=pass_mark)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def type_comparison(laos: pd.DataFrame, *, lang: str, value: str = "overall_pct",
+                    pass_mark: float | None = PASS_MARK) -> Chart:
+    """Scores by LAO type: a box and the LAOs as points per type, types in DLA order.
+
+    laos: columns lao_type and `value` (per cent, default overall_pct).
+    """
+    _require(laos, ["lao_type", value], "type_comparison")
+    present = [k for k in LAO_TYPE_ORDER if (laos["lao_type"] == k.value).any()]
+    fig = new_figure(3.4)
+    ax = fig.subplots()
+    labels = []
+    for i, kind in enumerate(present):
+        values = laos.loc[laos["lao_type"] == kind.value, value].dropna().to_numpy(float)
+        colour = TYPE_COLOURS[kind.value]
+        _boxes(ax, [values], [i], colour, width=0.5)
+        ax.scatter(i + _jitter(len(values), 0.15), values, s=7, color=colour, alpha=0.8,
+                   linewidths=0, zorder=3)
+        labels.append(f"{i18n.lao_type_label(kind, lang, short=True)}\n"
+                      + i18n.t("chart.n_equals", lang, n=len(values)))
+    ax.set_xticks(range(len(present)), labels)
+    ax.set_ylabel(i18n.t(f"col.{value}", lang) if f"col.{value}" in i18n.messages()
+                  else i18n.t("chart.score_pct", lang))
+    ax.set_ylim(0, 102)
+    ax.grid(axis="x", visible=False)
+    if pass_mark is not None:
+        _pass_mark_line(ax, lang, value=pass_mark)
+        ax.legend(loc="lower right")
+    return fig
+
+
+def _year_tick(year: int, lang: str) -> str:
+    return i18n.year_label(year, lang).replace(" (", "\n(")
+
+
+def trend_lines(trend: pd.DataFrame, *, lang: str, scale: float = 1,
+                highlight: str | None = None, value_label: str | None = None,
+                pass_mark: float | None = None) -> Chart:
+    """One line per series over the years, with its 95 % band when ci_low/ci_high are given.
+
+    trend: columns year (BE), series (label shown in the legend), value; optional ci_low,
+    ci_high. `highlight`: the series drawn in the accent colour (e.g. the province).
+    """
+    _require(trend, ["year", "series", "value"], "trend_lines")
+    fig = new_figure(3.4)
+    ax = fig.subplots()
+    others = iter(c for c in SERIES if c != HIGHLIGHT)
+    for name, part in trend.groupby("series", sort=False):
+        part = part.sort_values("year")
+        colour = HIGHLIGHT if name == highlight else next(others)
+        years = part["year"].to_numpy(int)
+        ax.plot(years, part["value"] * scale, marker="o", markersize=4, color=colour,
+                linewidth=2.2 if name == highlight else 1.5, label=str(name))
+        if {"ci_low", "ci_high"} <= set(part.columns) and part["ci_low"].notna().any():
+            ax.fill_between(years, part["ci_low"] * scale, part["ci_high"] * scale,
+                            color=colour, alpha=0.15, linewidth=0)
+    years = sorted(trend["year"].astype(int).unique())
+    ax.set_xticks(years, [_year_tick(y, lang) for y in years])
+    if len(years) == 1:
+        ax.set_xlim(years[0] - 1, years[0] + 1)
+    ax.set_xlabel(i18n.t("chart.year", lang))
+    ax.set_ylabel(value_label or i18n.t("chart.overall_pct", lang))
+    if pass_mark is not None:
+        _pass_mark_line(ax, lang, value=pass_mark)
+    ax.legend(loc="best")
+    return fig
+
+
+def indicator_gap_bars(gaps: pd.DataFrame, *, lang: str, scale: float = 100,
+                       alpha: float = 0.05, label_limit: int = 48) -> Chart:
+    """Difference of each indicator from the rest of the country with its 95 % CI; filled
+    points are significant after FDR correction (q_value < alpha). Rows keep the given order
+    (the statistics library puts the weakest first), drawn top to bottom.
+
+    gaps: columns label, difference, ci_low, ci_high, q_value (proportions by default).
+    """
+    _require(gaps, ["label", "difference", "ci_low", "ci_high", "q_value"], "indicator_gap_bars")
+    rows = gaps.dropna(subset=["difference"]).reset_index(drop=True)
+    fig = new_figure(0.3 * len(rows) + 1.1)
+    ax = fig.subplots()
+    y = np.arange(len(rows))[::-1]
+    diff, low, high = (rows[c].to_numpy(float) * scale for c in ("difference", "ci_low", "ci_high"))
+    significant = (rows["q_value"] < alpha).to_numpy()
+    ax.errorbar(diff, y, xerr=[diff - low, high - diff], fmt="none", ecolor=NATIONAL,
+                elinewidth=1, capsize=2)
+    ax.scatter(diff[significant], y[significant], s=30, color=HIGHLIGHT, zorder=3)
+    ax.scatter(diff[~significant], y[~significant], s=30, facecolors="white",
+               edgecolors=NATIONAL, zorder=3)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, [shorten(s, label_limit) for s in rows["label"]])
+    ax.set_xlabel(i18n.t("chart.difference_pp", lang))
+    ax.grid(axis="y", visible=False)
+    fig.legend(handles=[
+        Line2D([], [], marker="o", linestyle="", color=HIGHLIGHT,
+               label=i18n.t("chart.fdr_significant", lang).replace("0.05", f"{alpha:g}")),
+        Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+               markeredgecolor=NATIONAL, label=i18n.t("chart.not_significant", lang)),
+    ], loc="outside lower center", ncols=2)
+    return fig
+
+
+def heatmap(cells: pd.DataFrame, *, lang: str, scale: float = 100,
+            value_label: str | None = None, label_limit: int = 40) -> Chart:
+    """A table of coloured, annotated cells, e.g. indicator × LAO type attainment.
+
+    cells: columns row, col, value (proportions by default); rows and columns in order of first
+    appearance; a missing combination (e.g. not applicable) is left blank.
+    """
+    _require(cells, ["row", "col", "value"], "heatmap")
+    grid = cells.pivot_table(index="row", columns="col", values="value", aggfunc="first",
+                             sort=False) * scale
+    grid = grid.reindex(index=cells["row"].drop_duplicates(), columns=cells["col"].drop_duplicates())
+    fig = new_figure(0.28 * len(grid) + 1.3)
+    ax = fig.subplots()
+    image = ax.imshow(grid.to_numpy(float), cmap="cividis", vmin=0, vmax=100, aspect="auto")
+    for (i, j), v in np.ndenumerate(grid.to_numpy(float)):
+        if not np.isnan(v):
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                    color="black" if v > 55 else "white")
+    ax.set_xticks(range(grid.shape[1]), [shorten(c, 20) for c in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [shorten(r, label_limit) for r in grid.index])
+    ax.tick_params(axis="x", labeltop=True, labelbottom=False, length=0)
+    ax.grid(False)
+    ax.spines[:].set_visible(False)
+    fig.colorbar(image, ax=ax, shrink=0.8, label=value_label or i18n.t("chart.attainment_pct", lang))
+    return fig
+
+
+def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lang: str,
+                highlight: str | None = None, scale: float = 100,
+                value_label: str | None = None) -> Chart:
+    """Funnel plot: each unit's value against its n with 95 % and 99.8 % limits around target.
+
+    points: columns unit, n, value, optional label (the highlighted unit's name; default unit).
+    curve: columns n, lower_95, upper_95, lower_998, upper_998 (stats.funnel_curve).
+    target, values and limits share one unit (proportions by default); `highlight` is a unit.
+    """
+    _require(points, ["unit", "n", "value"], "funnel_plot")
+    _require(curve, ["n", "lower_95", "upper_95", "lower_998", "upper_998"], "funnel_plot")
+    curve = curve.sort_values("n")
+    fig = new_figure(3.8)
+    ax = fig.subplots()
+    for level, style in (("95", "--"), ("998", "-")):
+        for side in ("lower", "upper"):
+            ax.plot(curve["n"], curve[f"{side}_{level}"] * scale, color=NATIONAL,
+                    linestyle=style, linewidth=0.9)
+    ax.axhline(target * scale, color="black", linewidth=0.9)
+    chosen = points["unit"].astype(str) == str(highlight)
+    ax.scatter(points.loc[~chosen, "n"], points.loc[~chosen, "value"] * scale, s=14,
+               color=REGION, alpha=0.8, linewidths=0)
+    handles = [Line2D([], [], color="black", label=i18n.t("chart.national", lang)),
+               Line2D([], [], color=NATIONAL, linestyle="--", label=i18n.t("chart.limit95", lang)),
+               Line2D([], [], color=NATIONAL, label=i18n.t("chart.limit998", lang))]
+    if chosen.any():
+        row = points.loc[chosen].iloc[0]
+        name = str(row["label"]) if "label" in points else str(row["unit"])
+        ax.scatter([row["n"]], [row["value"] * scale], s=60, color=HIGHLIGHT, zorder=4,
+                   edgecolors="black", linewidths=0.6)
+        ax.annotate(name, (row["n"], row["value"] * scale), xytext=(6, 6),
+                    textcoords="offset points", color=HIGHLIGHT, fontweight="bold")
+        handles.append(Line2D([], [], marker="o", linestyle="", color=HIGHLIGHT, label=name))
+    ax.set_xlabel(i18n.t("chart.n_laos", lang))
+    ax.set_ylabel(value_label or i18n.t("chart.pass_rate_pct", lang))
+    ax.set_xlim(0, max(points["n"].max(), curve["n"].max()) * 1.03)
+    shown = np.concatenate([points["value"].to_numpy(float), [target]]) * scale
+    low, high = np.nanmin(shown), np.nanmax(shown)
+    ax.set_ylim(max(0.0, low - 0.3 * (high - low) - 1), min(100.0, high + 0.3 * (high - low) + 1) + 1)
+    ax.legend(handles=handles, loc="lower right", ncols=2)
+    return fig
+
+
+
+def rank_interval_plot(ranks: pd.DataFrame, *, lang: str, highlight: str | None = None,
+                       label_limit: int = 30) -> Chart:
+    """League table as a picture: median rank and its 5–95 % interval per unit, best on top.
+
+    ranks: columns unit, label, rank, rank_low, rank_high (1 = best).
+    """
+    _require(ranks, ["unit", "label", "rank", "rank_low", "rank_high"], "rank_interval_plot")
+    rows = ranks.sort_values(["rank", "unit"]).reset_index(drop=True)
+    fig = new_figure(max(2.0, 0.13 * len(rows) + 0.9))
+    ax = fig.subplots()
+    y = np.arange(len(rows))[::-1]
+    chosen = (rows["unit"].astype(str) == str(highlight)).to_numpy()
+    colours = np.where(chosen, HIGHLIGHT, NATIONAL)
+    ax.hlines(y, rows["rank_low"], rows["rank_high"], colors=colours, linewidth=1.4)
+    ax.scatter(rows["rank"], y, s=12, color=colours, zorder=3)
+    ax.set_yticks(y, [shorten(s, label_limit) for s in rows["label"]],
+                  fontsize=8 if len(rows) <= 30 else 6)
+    for tick, is_chosen in zip(ax.get_yticklabels(), chosen, strict=True):
+        if is_chosen:
+            tick.set_color(HIGHLIGHT)
+            tick.set_fontweight("bold")
+    ax.set_ylim(-1, len(rows))
+    ax.set_xlabel(i18n.t("chart.rank_interval", lang))
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def gap_scatter(laos: pd.DataFrame, *, lang: str, pass_mark: float | None = PASS_MARK) -> Chart:
+    """Self-assessed against verified overall score per LAO; points above the diagonal rated
+    themselves higher than the provincial team did. Coloured by LAO type when given.
+
+    laos: columns overall_pct, self_overall_pct (per cent); optional lao_type.
+    """
+    _require(laos, ["overall_pct", "self_overall_pct"], "gap_scatter")
+    fig = new_figure(4.2, width=5.0)
+    ax = fig.subplots()
+    ax.plot([0, 100], [0, 100], color="black", linewidth=0.8, label=i18n.t("chart.equal_line", lang))
+    if "lao_type" in laos:
+        for kind in LAO_TYPE_ORDER:
+            part = laos.loc[laos["lao_type"] == kind.value]
+            if len(part):
+                ax.scatter(part["overall_pct"], part["self_overall_pct"], s=12, alpha=0.8,
+                           color=TYPE_COLOURS[kind.value], linewidths=0,
+                           label=i18n.lao_type_label(kind, lang, short=True))
+    else:
+        ax.scatter(laos["overall_pct"], laos["self_overall_pct"], s=12, color=HIGHLIGHT,
+                   alpha=0.8, linewidths=0)
+    if pass_mark is not None:
+        ax.axvline(pass_mark, color=NATIONAL, linestyle=":", linewidth=1)
+        ax.axhline(pass_mark, color=NATIONAL, linestyle=":", linewidth=1,
+                   label=i18n.t("chart.pass_mark", lang, threshold=f"{pass_mark:g}"))
+    ax.set_xlim(0, 102)
+    ax.set_ylim(0, 102)
+    ax.set_aspect("equal")
+    ax.set_xlabel(i18n.t("chart.verified_pct", lang))
+    ax.set_ylabel(i18n.t("chart.self_pct", lang))
+    ax.legend(loc="lower right")
+    return fig

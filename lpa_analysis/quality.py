@@ -1,0 +1,605 @@
+"""The quality gate: Great Expectations suites generated from the framework, run on every input.
+
+    write_suites(framework)                      # expectations/<table>-<year>.json (committed)
+    gate = run_gate(registry, scores, framework, published, extra_errors={...})
+    gate.accepted["scores"], gate.quarantine, gate.findings, gate.counts
+
+Suites are plain GX 1.x JSON, generated from the framework and reviewed in git; at run time
+they load into an ephemeral context (no `gx/` folder, analytics and progress bars off).
+Severity is GX's own: `critical` = error (the row is quarantined and not scored),
+`warning` = kept and reported. Each expectation's `meta` names the check and says in words
+what it requires; findings repeat that with the offending value and the original row number.
+
+Before validation each table becomes a small *validation frame*: the columns the suite
+checks, plus a few derived in pandas because a suite cannot look across tables —
+`lao_type` joined from the accepted registry onto scores and published (null = unknown LAO),
+`n_score_rows` per registry LAO (coverage), `gap_share` = |self − verified| / max_points,
+and the code's digits (type digit, province digits). Strings become categoricals: GX filters
+the frame once per row condition and metric, and copying category codes is far cheaper than
+copying 1.6 M strings.
+
+Duplicates: GX flags every copy of a repeated key; the gate keeps the first copy (lowest
+source row) and quarantines the later ones, naming the row that was kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from lpa_analysis.errors import Problem
+from lpa_analysis.geo import all_provinces
+from lpa_analysis.schema import (
+    DIM_PCT,
+    FINDINGS_COLUMNS,
+    LAO_TYPE_CODE_DIGIT,
+    SOURCE_ROW,
+    Framework,
+    LaoType,
+)
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
+TABLES = ("registry", "scores", "published")
+# Columns GX returns for every failing row, so a finding can point back at it.
+INDEX_COLUMNS = {
+    "registry": [SOURCE_ROW, "lao_code"],
+    "scores": [SOURCE_ROW, "lao_code", "indicator_id"],
+    "published": [SOURCE_ROW, "lao_code"],
+}
+KEY_COLUMNS = {"registry": ["lao_code"], "scores": ["lao_code", "indicator_id"],
+               "published": ["lao_code"]}
+# Office locations outside Thailand's bounding box are typos (the real registry has a few 5.0).
+THAILAND_LAT = (5.6, 20.5)
+THAILAND_LON = (97.3, 105.7)
+SEVERITY = {"critical": "error", "warning": "warning"}
+QUARANTINE_ID_COLUMNS = ["table", SOURCE_ROW, "lao_code", "indicator_id", "reasons"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Suites: generated from the framework as plain GX 1.x JSON.
+
+def _expectation(kind: str, check: str, message: str, *, severity: str = "critical",
+                 condition: dict | None = None, **kwargs) -> dict:
+    if condition is not None:
+        kwargs["row_condition"] = condition
+    return {"type": kind, "kwargs": kwargs, "meta": {"check": check, "message": message},
+            "severity": severity}
+
+
+def _is_in(column: str, values: Iterable) -> dict:
+    return {"type": "comparison", "column": {"name": column}, "operator": "IN",
+            "parameter": list(values)}
+
+
+def _equals(column: str, value) -> dict:
+    return {"type": "comparison", "column": {"name": column}, "operator": "==",
+            "parameter": value}
+
+
+def _not_null(column: str) -> dict:
+    return {"type": "nullity", "column": {"name": column}, "is_null": False}
+
+
+def _and(*conditions: dict) -> dict:
+    return {"type": "and", "conditions": list(conditions)}
+
+
+def _required(columns: Iterable[str]) -> list[dict]:
+    return [_expectation("expect_column_values_to_not_be_null", "required",
+                         f"{c} is empty", column=c) for c in columns]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _registry_suite() -> list[dict]:
+    provinces = sorted(p.code for p in all_provinces())
+    exps = [
+        *_required(["lao_code", "lao_type", "province_code"]),
+        _expectation("expect_column_values_to_match_regex", "lao_code_format",
+                     "lao_code is not a 7-digit DLA code", column="lao_code",
+                     regex=r"^[0-9]{7}$"),
+        _expectation("expect_column_values_to_be_unique", "lao_code_unique",
+                     "lao_code appears more than once",
+                     column="lao_code"),
+        _expectation("expect_column_values_to_be_in_set", "lao_type_known",
+                     f"lao_type is not one of {', '.join(LaoType)}", column="lao_type",
+                     value_set=sorted(LaoType)),
+        _expectation("expect_column_values_to_be_in_set", "province_known",
+                     "province_code is not one of the 76 LAO provinces (Bangkok has no LAO)",
+                     column="province_code", value_set=provinces),
+    ]
+    # The type digit is a convention with real exceptions (upgraded อบต. keep their 6-code).
+    for lao_type in LaoType:
+        digit = LAO_TYPE_CODE_DIGIT[lao_type]
+        exps.append(_expectation(
+            "expect_column_values_to_be_in_set", "code_type_digit",
+            f"first digit of lao_code is not {digit}, usual for {lao_type}",
+            severity="warning", condition=_equals("lao_type", str(lao_type)),
+            column="code_digit", value_set=[digit]))
+    exps += [
+        _expectation("expect_column_pair_values_to_be_equal", "code_province_digits",
+                     "digits 2-3 of lao_code are not the province code", severity="warning",
+                     column_A="code_province", column_B="province_code",
+                     ignore_row_if="either_value_is_missing"),
+        _expectation("expect_column_values_to_be_between", "outside_thailand",
+                     "lat is outside Thailand", severity="warning", column="lat",
+                     min_value=THAILAND_LAT[0], max_value=THAILAND_LAT[1]),
+        _expectation("expect_column_values_to_be_between", "outside_thailand",
+                     "lon is outside Thailand", severity="warning", column="lon",
+                     min_value=THAILAND_LON[0], max_value=THAILAND_LON[1]),
+        _expectation("expect_column_values_to_be_between", "coverage",
+                     "this LAO has no rows in the scores file", severity="warning",
+                     column="n_score_rows", min_value=1),
+    ]
+    return exps
+
+
+def _groups(pairs: Iterable[tuple[tuple, str]]) -> list[tuple[tuple, list[str]]]:
+    """Indicator ids grouped by a key (level set, applicability): a handful of expectations."""
+    grouped: dict[tuple, list[str]] = {}
+    for key, indicator_id in pairs:
+        grouped.setdefault(key, []).append(indicator_id)
+    return sorted((key, sorted(ids)) for key, ids in grouped.items())
+
+
+def _scores_suite(framework: Framework) -> list[dict]:
+    indicators = framework.indicators
+    exps = [
+        *_required(["lao_code", "indicator_id"]),
+        _expectation("expect_column_values_to_not_be_null", "lao_in_registry",
+                     "lao_code is not an LAO of the registry", condition=_not_null("lao_code"),
+                     column="lao_type"),
+        _expectation("expect_column_values_to_be_in_set", "indicator_known",
+                     f"indicator_id is not an indicator of the {framework.year} framework",
+                     column="indicator_id", value_set=sorted(i.id for i in indicators)),
+        _expectation("expect_compound_columns_to_be_unique", "lao_indicator_unique",
+                     "this (lao_code, indicator_id) appears more than once",
+                     column_list=["lao_code", "indicator_id"]),
+    ]
+    for levels, ids in _groups((tuple(sorted(i.levels)), i.id) for i in indicators):
+        allowed = ", ".join(map(_fmt, levels))
+        for column in ("self_points", "verified_points"):
+            exps.append(_expectation(
+                "expect_column_values_to_be_in_set", "points_in_levels",
+                f"{column} is not an allowed level ({allowed}) of this indicator",
+                condition=_is_in("indicator_id", ids), column=column, value_set=list(levels)))
+    for applies_to, ids in _groups(
+            (("all",) if i.applies_to == "all" else tuple(sorted(i.applies_to)), i.id)
+            for i in indicators):
+        types = sorted(LaoType) if applies_to == ("all",) else list(applies_to)
+        exps.append(_expectation(
+            "expect_column_values_to_be_in_set", "not_applicable_allowed",
+            "not_applicable is set, but this indicator applies to this LAO's type",
+            condition=_and(_is_in("indicator_id", ids), _is_in("lao_type", types)),
+            column="not_applicable", value_set=[False]))
+        others = sorted(set(LaoType) - set(types))
+        if others:
+            exps.append(_expectation(
+                "expect_column_values_to_be_in_set", "inapplicable_scored",
+                "points recorded for an indicator that does not apply to this LAO's type",
+                severity="warning",
+                condition=_and(_is_in("indicator_id", ids), _is_in("lao_type", others)),
+                column="not_applicable", value_set=[True]))
+    for column, check in (("verified_points", "verified_present"),
+                          ("self_points", "self_present")):
+        exps.append(_expectation(
+            "expect_column_values_to_not_be_null", check,
+            f"{column} is empty (indicator not marked not applicable)", severity="warning",
+            condition=_equals("not_applicable", False), column=column))
+    # On a pass/fail indicator any disagreement spans the whole scale; only on graded ones
+    # (3+ levels) is "one side gave full marks, the other nothing" out of the ordinary.
+    graded = sorted(i.id for i in indicators if len(set(i.levels)) > 2)
+    if graded:
+        exps.append(_expectation(
+            "expect_column_values_to_be_between", "self_verified_gap",
+            "self and verified points are at opposite ends of the scale (|gap| = max_points)",
+            severity="warning", condition=_is_in("indicator_id", graded), column="gap_share",
+            min_value=0, max_value=1, strict_max=True))
+    return exps
+
+
+def _published_suite(framework: Framework) -> list[dict]:
+    exps = [
+        *_required(["lao_code"]),
+        _expectation("expect_column_values_to_not_be_null", "lao_in_registry",
+                     "lao_code is not an LAO of the registry", condition=_not_null("lao_code"),
+                     column="lao_type"),
+        _expectation("expect_column_values_to_be_unique", "lao_code_unique",
+                     "lao_code appears more than once",
+                     column="lao_code"),
+        _expectation("expect_column_values_to_be_in_set", "band_known",
+                     f"band is not one of the {framework.year} bands", column="band",
+                     value_set=sorted(b.id for b in framework.bands)),
+    ]
+    for column in (*DIM_PCT, "overall_pct"):
+        exps.append(_expectation("expect_column_values_to_be_between", "pct_range",
+                                 f"{column} is outside 0-100", column=column,
+                                 min_value=0, max_value=100))
+    return exps
+
+
+def generate_suites(framework: Framework) -> dict[str, dict]:
+    """{'registry': suite, 'scores': suite, 'published': suite} as GX 1.x JSON dicts."""
+    bodies = {"registry": _registry_suite(), "scores": _scores_suite(framework),
+              "published": _published_suite(framework)}
+    suites = {
+        table: {"name": f"{table}-{framework.year}",
+                "meta": {"table": table, "year": framework.year,
+                         "generated_by": f"lpa expectations --year {framework.year}"},
+                "expectations": expectations}
+        for table, expectations in bodies.items()
+    }
+    # Through JSON once: what runs is exactly what a committed file holds (plain str, not enums).
+    return {table: json.loads(dump_suite(suite)) for table, suite in suites.items()}
+
+
+def suite_path(table: str, year: int, suites_dir: Path = EXPECTATIONS_DIR) -> Path:
+    return Path(suites_dir) / f"{table}-{year}.json"
+
+
+def dump_suite(suite: dict) -> str:
+    """The committed text form: stable key order, Thai and symbols kept readable."""
+    return json.dumps(suite, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_suites(framework: Framework, out_dir: Path = EXPECTATIONS_DIR) -> list[Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, suite in generate_suites(framework).items():
+        path = suite_path(table, framework.year, out_dir)
+        path.write_text(dump_suite(suite), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def load_suites(year: int, suites_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict | None]:
+    """The committed suites of a year (None where the file is missing)."""
+    suites = {}
+    for table in TABLES:
+        path = suite_path(table, year, suites_dir)
+        suites[table] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return suites
+
+
+def stale_suites(framework: Framework, suites_dir: Path = EXPECTATIONS_DIR) -> list[str]:
+    """Tables whose committed suite is missing or differs from what the framework generates."""
+    committed = load_suites(framework.year, suites_dir)
+    return [t for t, suite in generate_suites(framework).items()
+            if committed[t] is None or dump_suite(committed[t]) != dump_suite(suite)]
+
+
+def _suites_for(framework: Framework, suites_dir: Path) -> dict[str, dict]:
+    """The committed suites; a framework they do not match (a data folder's own framework,
+    or one edited since) is validated against suites generated from it, with a warning."""
+    from lpa_analysis.log import log
+
+    stale = stale_suites(framework, suites_dir)
+    if stale:
+        log.warning("expectation suites %s in %s do not match the %s framework: validating "
+                    "with suites generated from it (to commit them: lpa expectations --year %s)",
+                    ", ".join(f"{t}-{framework.year}" for t in stale), suites_dir,
+                    framework.year, framework.year)
+        return generate_suites(framework)
+    return load_suites(framework.year, suites_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# Great Expectations, imported once per process.
+
+@dataclass(frozen=True)
+class _Gx:
+    gx: object
+    context: object
+    batches: dict  # table → batch definition
+
+
+@cache
+def _gx() -> _Gx:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False,
+                                                         metric_calculations=False)
+    source = context.data_sources.add_pandas("lpa")
+    batches = {t: source.add_dataframe_asset(t).add_batch_definition_whole_dataframe(t)
+               for t in TABLES}
+    return _Gx(gx, context, batches)
+
+
+def _validate(table: str, frame: pd.DataFrame, suite: dict) -> list:
+    """GX validation results; failing rows come back with their index columns."""
+    g = _gx()
+    gx_suite = g.gx.ExpectationSuite(name=suite["name"], expectations=suite["expectations"],
+                                     meta=suite.get("meta"))
+    batch = g.batches[table].get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(gx_suite, result_format={
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": INDEX_COLUMNS[table],
+        "return_unexpected_index_query": False,
+    })
+    return result.results
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation frames: the columns each suite checks, derived ones added in pandas.
+
+def _with_source_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """Frames built in code (not read from a file) get the row numbers a file would have."""
+    if SOURCE_ROW in frame.columns:
+        return frame
+    return frame.assign(**{SOURCE_ROW: range(2, len(frame) + 2)})
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string").str.strip()
+
+
+def _registry_frame(registry: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    code = _text(registry["lao_code"])
+    n_rows = _text(scores["lao_code"]).value_counts()
+    return pd.DataFrame({
+        SOURCE_ROW: registry[SOURCE_ROW].to_numpy(),
+        "lao_code": code,
+        "lao_type": _text(registry["lao_type"]),
+        "province_code": _text(registry["province_code"]),
+        "code_digit": code.str[0],
+        "code_province": code.str[1:3],
+        "lat": pd.to_numeric(registry.get("lat"), errors="coerce"),
+        "lon": pd.to_numeric(registry.get("lon"), errors="coerce"),
+        "n_score_rows": code.map(n_rows).fillna(0).astype("int64"),
+    }, index=registry.index)
+
+
+def _lao_types(accepted_registry: pd.DataFrame) -> pd.Series:
+    return (accepted_registry.assign(lao_code=_text(accepted_registry["lao_code"]))
+            .drop_duplicates("lao_code").set_index("lao_code")["lao_type"].astype("string"))
+
+
+def _category(series: pd.Series) -> pd.Series:
+    return series.astype("category")
+
+
+def _scores_frame(scores: pd.DataFrame, lao_types: pd.Series,
+                  framework: Framework) -> pd.DataFrame:
+    code = _category(_text(scores["lao_code"]))
+    indicator = _category(_text(scores["indicator_id"]))
+    max_points = {i.id: i.max_points for i in framework.indicators}
+    self_points = pd.to_numeric(scores["self_points"], errors="coerce")
+    verified = pd.to_numeric(scores["verified_points"], errors="coerce")
+    # Categorical maps work per category (8k LAOs, 200 indicators), not per row.
+    row_max = indicator.map(max_points).astype("float64")
+    return pd.DataFrame({
+        SOURCE_ROW: scores[SOURCE_ROW].to_numpy(),
+        "lao_code": code,
+        "indicator_id": indicator,
+        "self_points": self_points,
+        "verified_points": verified,
+        "not_applicable": scores["not_applicable"].fillna(False).astype(bool),
+        "lao_type": _category(code.map(lao_types).astype("string")),
+        "gap_share": (self_points - verified).abs() / row_max,
+    }, index=scores.index)
+
+
+def _published_frame(published: pd.DataFrame, lao_types: pd.Series) -> pd.DataFrame:
+    code = _text(published["lao_code"])
+    frame = pd.DataFrame({SOURCE_ROW: published[SOURCE_ROW].to_numpy(), "lao_code": code,
+                          "lao_type": code.map(lao_types).astype("string"),
+                          "band": _text(published["band"])}, index=published.index)
+    for column in (*DIM_PCT, "overall_pct"):
+        frame[column] = pd.to_numeric(published[column], errors="coerce")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Results → findings.
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _result_findings(table: str, results: list) -> list[dict]:
+    rows = []
+    for res in results:
+        config = res.expectation_config
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            raise RuntimeError(f"{table} expectation {config.type} on {config.kwargs} failed "
+                               f"to run: {res.exception_info.get('exception_message')}")
+        if res.success:
+            continue
+        kwargs, meta = config.kwargs, config.meta or {}
+        column = kwargs.get("column") or ",".join(
+            kwargs.get("column_list") or [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
+        for hit in res.result.get("unexpected_index_list") or []:
+            value = _plain(hit.get(column))
+            rows.append({
+                "table": table, "check": meta.get("check", config.type),
+                "severity": SEVERITY.get(str(config.severity.value
+                                             if hasattr(config.severity, "value")
+                                             else config.severity), "error"),
+                SOURCE_ROW: int(hit[SOURCE_ROW]), "lao_code": _plain(hit.get("lao_code")),
+                "indicator_id": _plain(hit.get("indicator_id")), "column": column,
+                "value": None if value is None else str(value),
+                "message": meta.get("message", config.type),
+            })
+    return rows
+
+
+def _keep_first_duplicates(findings: pd.DataFrame) -> pd.DataFrame:
+    """GX flags every copy of a repeated key; the first copy stays and is not a finding."""
+    is_dup = findings["check"].isin(["lao_code_unique", "lao_indicator_unique"])
+    if not is_dup.any():
+        return findings
+    dups = findings[is_dup].copy()
+    keys = [c for c in ("table", "lao_code", "indicator_id") if dups[c].notna().any()]
+    first = dups.groupby(keys, dropna=False)[SOURCE_ROW].transform("min")
+    later = dups[dups[SOURCE_ROW] != first[dups.index]]
+    later = later.assign(message=later["message"] + "; row "
+                         + first[later.index].astype(str) + " is kept")
+    return pd.concat([findings[~is_dup], later], ignore_index=True)
+
+
+def _problem_findings(table: str, problems: Iterable[Problem]) -> list[dict]:
+    return [{"table": table, "check": p.check or "parse", "severity": p.severity,
+             SOURCE_ROW: p.row, "lao_code": p.lao_code, "indicator_id": p.indicator_id,
+             "column": p.column, "value": p.value, "message": p.message} for p in problems]
+
+
+def _drop_repeats(gx_rows: pd.DataFrame, reader_rows: pd.DataFrame) -> pd.DataFrame:
+    """The readers already check a few rules the suites state too (code digits, location,
+    percentage range; same check names): one finding per row and rule, the reader's, which
+    names the column as in the file. A cell the reader could not parse is empty for GX:
+    'required' on a row with a reader error only repeats that error."""
+    said = pd.MultiIndex.from_frame(reader_rows[[SOURCE_ROW, "check"]].astype(str))
+    repeat = pd.MultiIndex.from_frame(gx_rows[[SOURCE_ROW, "check"]].astype(str)).isin(said)
+    error_rows = reader_rows.loc[reader_rows["severity"] == "error", SOURCE_ROW]
+    unparsed = (gx_rows["check"] == "required") & gx_rows[SOURCE_ROW].isin(error_rows)
+    return gx_rows[~repeat & ~unparsed]
+
+
+def _findings_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=FINDINGS_COLUMNS)
+    frame[SOURCE_ROW] = frame[SOURCE_ROW].astype("Int64")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# The gate.
+
+@dataclass
+class GateResult:
+    findings: pd.DataFrame  # schema.FINDINGS_COLUMNS, sorted by table, row, check
+    accepted: dict[str, pd.DataFrame]  # table → rows kept, original columns
+    quarantine: pd.DataFrame  # every removed row: ids, reasons, original values
+    counts: dict  # table → {input, accepted, quarantined}
+
+    @property
+    def errors(self) -> int:
+        return int((self.findings["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.findings["severity"] == "warning").sum())
+
+
+def _split(table: str, frame: pd.DataFrame, findings: pd.DataFrame,
+           problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Rows with an error finding go to quarantine; a reader error on a row the reader had
+    to drop still counts as an input row and appears in quarantine (ids only)."""
+    errors = findings[(findings["table"] == table) & (findings["severity"] == "error")
+                      & findings[SOURCE_ROW].notna()]
+    reasons = (errors.drop_duplicates([SOURCE_ROW, "check"])
+               .groupby(SOURCE_ROW)["check"].agg("; ".join))
+    bad = frame[SOURCE_ROW].isin(reasons.index)
+    accepted = frame[~bad]
+    kept = frame[bad]
+    dropped_rows = sorted(set(reasons.index) - set(frame[SOURCE_ROW]))
+    ids = {p.row: p for p in problems if p.row is not None}
+    dropped = pd.DataFrame({SOURCE_ROW: dropped_rows,
+                            "lao_code": [ids[r].lao_code for r in dropped_rows],
+                            "indicator_id": [ids[r].indicator_id for r in dropped_rows]})
+    quarantine = pd.concat([kept, dropped], ignore_index=True) if dropped_rows else kept.copy()
+    quarantine.insert(0, "table", table)
+    quarantine.insert(1, "reasons", quarantine[SOURCE_ROW].map(reasons))
+    counts = {"input": len(frame) + len(dropped_rows), "accepted": len(accepted),
+              "quarantined": len(quarantine)}
+    return accepted, quarantine, counts
+
+
+def _gate_table(table: str, frame: pd.DataFrame, vframe: pd.DataFrame, suite: dict,
+                problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    reader_rows = _findings_frame(_problem_findings(table, problems))
+    gx_rows = _keep_first_duplicates(_findings_frame(
+        _result_findings(table, _validate(table, vframe, suite))))
+    findings = pd.concat([reader_rows, _drop_repeats(gx_rows, reader_rows)], ignore_index=True)
+    accepted, quarantine, counts = _split(table, frame, findings, problems)
+    return findings, accepted, quarantine, counts
+
+
+def run_gate(registry: pd.DataFrame, scores: pd.DataFrame, framework: Framework,
+             published: pd.DataFrame | None = None, *, suites_dir: Path = EXPECTATIONS_DIR,
+             extra_errors: Mapping[str, Iterable[Problem]] | None = None) -> GateResult:
+    """Validate registry, then scores and published against the accepted registry.
+
+    `extra_errors`: the readers' problems per table ({'registry': loaded.problems, ...});
+    they become findings with check 'parse', and a reader *error* quarantines its row.
+    """
+    from lpa_analysis.log import log
+
+    suites = _suites_for(framework, suites_dir)
+    problems = {t: list((extra_errors or {}).get(t, ())) for t in TABLES}
+    registry, scores = _with_source_row(registry), _with_source_row(scores)
+
+    results = {"registry": _gate_table("registry", registry, _registry_frame(registry, scores),
+                                       suites["registry"], problems["registry"])}
+    lao_types = _lao_types(results["registry"][1])
+    results["scores"] = _gate_table("scores", scores,
+                                    _scores_frame(scores, lao_types, framework),
+                                    suites["scores"], problems["scores"])
+    if published is not None:
+        published = _with_source_row(published)
+        results["published"] = _gate_table("published", published,
+                                           _published_frame(published, lao_types),
+                                           suites["published"], problems["published"])
+
+    findings = pd.concat([r[0] for r in results.values()], ignore_index=True)
+    findings = findings.sort_values(["table", SOURCE_ROW, "check", "column"],
+                                    key=_table_order, na_position="first", ignore_index=True)
+    quarantine = pd.concat([r[2] for r in results.values()], ignore_index=True)
+    front = [c for c in QUARANTINE_ID_COLUMNS if c in quarantine.columns]
+    quarantine = quarantine[front + [c for c in quarantine.columns if c not in front]]
+    gate = GateResult(findings=findings,
+                      accepted={t: r[1] for t, r in results.items()},
+                      quarantine=quarantine.sort_values(["table", SOURCE_ROW], key=_table_order,
+                                                        ignore_index=True),
+                      counts={t: r[3] for t, r in results.items()})
+    for table, c in gate.counts.items():
+        log.debug("gate %s: %d in, %d accepted, %d quarantined", table, c["input"],
+                  c["accepted"], c["quarantined"])
+    return gate
+
+
+def _table_order(column: pd.Series) -> pd.Series:
+    return column.map(TABLES.index) if column.name == "table" else column
+
+
+def summary(gate: GateResult, limit: int = 20) -> str:
+    """A readable summary: counts per table, findings per check, the first findings."""
+    lines = []
+    for table, c in gate.counts.items():
+        lines.append(f"{table}: {c['input']} rows, {c['accepted']} accepted, "
+                     f"{c['quarantined']} quarantined")
+    if gate.findings.empty:
+        lines.append("no findings")
+        return "\n".join(lines)
+    per_check = (gate.findings.groupby(["severity", "table", "check"]).size()
+                 .rename("n").reset_index().sort_values(["severity", "n"],
+                                                        ascending=[True, False]))
+    lines.append("")
+    lines.append(f"{gate.errors} errors, {gate.warnings} warnings:")
+    for r in per_check.itertuples(index=False):
+        lines.append(f"  {r.severity:<7} {r.table:<9} {r.check:<24} {r.n:>7}")
+    lines.append("")
+    shown = gate.findings.sort_values("severity", kind="stable").head(limit)
+    for r in shown.itertuples(index=False):
+        where = ", ".join(x for x in (
+            f"row {r.source_row}" if pd.notna(r.source_row) else None,
+            f"LAO {r.lao_code}" if r.lao_code else None,
+            f"indicator {r.indicator_id}" if r.indicator_id else None,
+            f"{r.column} = {r.value}" if r.value is not None else None) if x)
+        lines.append(f"  {r.severity}: {r.table} {where}: {r.message}")
+    if len(gate.findings) > limit:
+        lines.append(f"  … and {len(gate.findings) - limit} more (use --json for all)")
+    return "\n".join(lines)

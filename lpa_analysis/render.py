@@ -1,0 +1,387 @@
+"""Executed notebook → self-contained HTML → A4 PDF.
+
+HTML: nbconvert's HTMLExporter in-process with our template (templates/lpa: the lab template
+without require.js/MathJax/mermaid/widget CDN scripts, the Thai font embedded as a data URI,
+a table of contents, print CSS for A4). No input cells or prompts; data stays escaped.
+
+PDF: Debian Chromium driven by playwright (one browser and one reused page per renderer;
+every request that is not a local file is blocked and counted), WeasyPrint as the fallback
+(with a warning: it loses some Thai in pdftotext, e.g. น้ำ → นำ). Creation dates and the
+document ID are rewritten so that the same HTML gives the same PDF bytes (issue 7).
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import copy
+import hashlib
+import html as html_lib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Literal
+
+import nbformat
+
+from lpa_analysis.i18n import check_lang, t
+from lpa_analysis.log import log
+
+TEMPLATES = files("lpa_analysis") / "templates"
+TEMPLATE_NAME = "lpa"
+FONT_DIR = files("lpa_analysis") / "fonts"
+FONT_FAMILY = "LPA Noto Sans Thai"
+CHROMIUM_ENV = "LPA_CHROMIUM"
+DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"  # /usr/bin/chromium is a wrapper script
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_SCHEMES = ("file:", "data:", "about:")
+Backend = Literal["chromium", "weasyprint"]
+
+
+# --- writing files ------------------------------------------------------------------------------
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    """Write via a temporary name in the same folder, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+@cache
+def font_face_css() -> str:
+    """@font-face rules with the bundled Noto Sans Thai as base64 data URIs (~100 KB)."""
+    rules = []
+    for weight, name in ((400, "NotoSansThai-Regular.ttf"), (700, "NotoSansThai-Bold.ttf")):
+        data = base64.b64encode((FONT_DIR / name).read_bytes()).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
+                     f'font-style: normal; src: url(data:font/ttf;base64,{data}) '
+                     'format("truetype"); }')
+    return "\n".join(rules)
+
+
+@cache
+def _exporter():
+    """One configured HTMLExporter per process (building one costs ~0.2 s, reuse ~10 ms)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
+    return HTMLExporter(
+        config=config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        theme="light",
+    )
+
+
+def _read_notebook(notebook: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:
+    if isinstance(notebook, nbformat.NotebookNode):
+        return copy.deepcopy(notebook)
+    return nbformat.read(str(notebook), as_version=4)
+
+
+def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what changes from run to run (timings, kernel and papermill metadata, widget
+    state) and stderr streams (warnings go to the log instead of the report)."""
+    for key in ("papermill", "widgets", "execution"):
+        nb.metadata.pop(key, None)
+    for index, cell in enumerate(nb.cells):
+        for key in ("execution", "papermill", "collapsed", "scrolled"):
+            cell.metadata.pop(key, None)
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stderr":
+                log.warning("notebook cell %d wrote to stderr (not in the report): %s",
+                            index, output.text.strip()[:500])
+            else:
+                kept.append(output)
+        cell.outputs = kept
+    return nb
+
+
+_HEADING = re.compile(r'<h([23])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _toc(body: str, lang: str) -> str:
+    """A nested list of the h2/h3 headings, linking to the ids nbconvert gives them."""
+    items: list[str] = []
+    open_sub = False
+    for level, anchor, inner in _HEADING.findall(body):
+        text = html_lib.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
+        link = f'<a href="#{anchor}">{html_lib.escape(text)}</a>'
+        if level == "2":
+            if open_sub:
+                items.append("</ul></li>")
+                open_sub = False
+            elif items:
+                items.append("</li>")
+            items.append(f"<li>{link}")
+        else:
+            if not open_sub:
+                items.append("<ul>" if items else "<li><ul>")
+                open_sub = True
+            items.append(f"<li>{link}</li>")
+    if not items:
+        return ""
+    items.append("</ul></li>" if open_sub else "</li>")
+    return (f'<nav class="lpa-toc"><h2 class="lpa-toc-title">{t("report.toc", lang)}</h2>'
+            f'<ul>{"".join(items)}</ul></nav>')
+
+
+_TABLE = re.compile(r'(<table\b[^>]*class="[^"]*dataframe[^"]*"[^>]*>)(.*?)(</table>)', re.S)
+_BODY_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
+_CELL = re.compile(r"<td\b([^>]*)>(.*?)</td>", re.S)
+_NUMBER = re.compile(r"^[−+\-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$|^(nan|NaN|<NA>|None|–|True|False)?$")
+
+
+def _left_align_text_columns(html: str) -> str:
+    """Mark the cells of non-numeric DataFrame columns (names, types) to be left-aligned:
+    pandas and the lab CSS right-align every cell."""
+
+    def one_table(match: re.Match) -> str:
+        head, table, tail = match.groups()
+        body = table.split("<tbody>", 1)
+        if len(body) != 2:
+            return match.group(0)
+        rows = [_CELL.findall(row) for row in _BODY_ROW.findall(body[1])]
+        width = max((len(r) for r in rows), default=0)
+        text_columns = {
+            i for i in range(width)
+            if any(i < len(r) and not _NUMBER.match(_TAG.sub("", r[i][1]).strip()) for r in rows)
+        }
+        if not text_columns:
+            return match.group(0)
+
+        def one_row(row: re.Match) -> str:
+            column = iter(range(10**9))
+            return _CELL.sub(lambda c: f'<td class="lpa-text"{c.group(1)}>{c.group(2)}</td>'
+                             if next(column) in text_columns else c.group(0), row.group(0))
+
+        return head + body[0] + "<tbody>" + _BODY_ROW.sub(one_row, body[1]) + tail
+
+    return _TABLE.sub(one_table, html)
+
+
+def notebook_to_html(notebook: str | Path | nbformat.NotebookNode, *, title: str,
+                     lang: str) -> str:
+    """The report HTML of an executed notebook, as a string."""
+    lang = check_lang(lang)
+    nb = clean_notebook(_read_notebook(notebook))
+    nb.metadata["title"] = title
+    exporter = _exporter()
+    exporter.language_code = lang
+    body, _ = exporter.from_notebook_node(nb, resources={"lpa_font_css": font_face_css()})
+    body = _left_align_text_columns(body)
+    return body.replace("<!-- lpa-toc -->", _toc(body, lang), 1)
+
+
+def export_html(notebook: str | Path | nbformat.NotebookNode, out_html: str | Path, *,
+                title: str, lang: str) -> Path:
+    """Render an executed notebook (path or node) to a self-contained HTML file."""
+    html = notebook_to_html(notebook, title=title, lang=lang)
+    path = _write_atomic(Path(out_html), html.encode("utf-8"))
+    log.debug("wrote %s (%d KB)", path, len(html) // 1024)
+    return path
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+def chromium_path() -> str | None:
+    """$LPA_CHROMIUM, else Debian's chromium binary, else `chromium` on PATH."""
+    override = os.environ.get(CHROMIUM_ENV)
+    if override:
+        if not Path(override).is_file():
+            from lpa_analysis.errors import InputError
+
+            raise InputError(f"{CHROMIUM_ENV}={override} is not a file")
+        return override
+    if Path(DEBIAN_CHROMIUM).is_file():
+        return DEBIAN_CHROMIUM
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def pdf_backend() -> Backend | None:
+    """'chromium' (preferred), 'weasyprint' (fallback) or None when neither is installed."""
+    if chromium_path() and _importable("playwright"):
+        return "chromium"
+    if _importable("weasyprint"):
+        return "weasyprint"
+    return None
+
+
+def source_date() -> datetime | None:
+    """SOURCE_DATE_EPOCH as a UTC datetime (the data's snapshot date), if set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch else None
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:[^)]*\)")
+_PDF_ID = re.compile(rb"/ID ?\[ ?<([0-9A-Fa-f]+)> ?<([0-9A-Fa-f]+)> ?\]")
+
+
+def normalise_pdf(data: bytes, date: datetime | None) -> bytes:
+    """Same-length rewrite (xref offsets stay valid) of the Info dates to `date` (or leave
+    them when None) and of the document ID to a hash of the rest of the file."""
+    if date is not None:
+        stamp = date.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+
+        def fix_date(match: re.Match) -> bytes:
+            new = b"/" + match.group(1) + b" (D:" + stamp.encode() + b"+00'00')"
+            old = match.group(0)  # pad with spaces between tokens to keep the length
+            return new.ljust(len(old)) if len(new) <= len(old) else old
+
+        data = _PDF_DATE.sub(fix_date, data)
+    ids = _PDF_ID.search(data)
+    if ids:
+        digest = hashlib.md5(_PDF_ID.sub(b"", data), usedforsecurity=False).hexdigest().upper()
+        first, second = ids.group(1), ids.group(2)
+        new = (ids.group(0).replace(first, digest.encode()[: len(first)].ljust(len(first), b"0"))
+               .replace(second, digest.encode()[: len(second)].ljust(len(second), b"0")))
+        data = data[: ids.start()] + new + data[ids.end():]
+    return data
+
+
+class PdfRenderer:
+    """HTML files → A4 PDFs with one browser (or WeasyPrint) for many reports.
+
+        with PdfRenderer() as pdf:
+            pdf.render("report.html", "report.pdf")
+
+    backend: 'chromium' | 'weasyprint' | None (= pdf_backend()). date: written as the PDF's
+    creation and modification date (default: $SOURCE_DATE_EPOCH; else left as rendered).
+    blocked: URLs of every non-local request a report tried (none should; each is logged).
+    """
+
+    def __init__(self, backend: Backend | None = None, *, date: datetime | None = None):
+        self.backend = backend or pdf_backend()
+        if self.backend is None:
+            raise RuntimeError("no PDF renderer: install Debian chromium (apt-get install "
+                               "chromium) or the Python package weasyprint")
+        if self.backend == "weasyprint":
+            log.warning("PDF via WeasyPrint: Chromium not found (set %s or install chromium); "
+                        "pdftotext may lose some Thai marks", CHROMIUM_ENV)
+        self.date = date or source_date()
+        self.blocked: list[str] = []
+        self._playwright = self._browser = self._page = None
+
+    def __enter__(self) -> PdfRenderer:
+        if self.backend == "chromium":
+            self._start_chromium()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start_chromium(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        executable = chromium_path()
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(executable_path=executable,
+                                                         args=CHROMIUM_ARGS)
+        self._page = self._browser.new_page()
+        self._page.route("**/*", self._route)
+        log.debug("chromium started: %s", executable)
+
+    def _block(self, url: str) -> None:
+        self.blocked.append(url)
+        log.warning("blocked a network request from a report: %s", url)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(LOCAL_SCHEMES):
+            route.continue_()
+        else:
+            self._block(url)
+            route.abort()
+
+    def render(self, html_path: str | Path, pdf_path: str | Path) -> Path:
+        """Render one HTML file to `pdf_path` (written atomically); returns the path."""
+        html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+        if not html_path.is_file():
+            raise FileNotFoundError(f"no HTML to render: {html_path}")
+        if self.backend == "chromium":
+            if self._page is None:
+                self._start_chromium()
+            data = self._chromium_pdf(html_path)
+        else:
+            data = self._weasyprint_pdf(html_path)
+        path = _write_atomic(pdf_path, normalise_pdf(data, self.date))
+        log.debug("wrote %s (%s, %d KB)", path, self.backend, len(data) // 1024)
+        return path
+
+    def _chromium_pdf(self, html_path: Path) -> bytes:
+        self._page.goto(html_path.as_uri(), wait_until="load")
+        self._page.evaluate("document.fonts.ready")
+        return self._page.pdf(prefer_css_page_size=True, print_background=True, format="A4")
+
+    def _weasyprint_pdf(self, html_path: Path) -> bytes:
+        import weasyprint
+        from weasyprint.urls import URLFetcher, URLFetchingError
+
+        renderer = self
+
+        class LocalOnly(URLFetcher):
+            def fetch(self, url, headers=None):
+                if not url.startswith(LOCAL_SCHEMES):
+                    renderer._block(url)
+                    raise URLFetchingError(f"blocked: {url}")
+                return super().fetch(url, headers)
+
+        quiet = logging.getLogger("weasyprint")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # the lab CSS has many rules WeasyPrint ignores, noisily
+        try:
+            return weasyprint.HTML(filename=str(html_path), url_fetcher=LocalOnly()).write_pdf()
+        finally:
+            quiet.setLevel(level)
+
+    def close(self) -> None:
+        for thing, method in ((self._browser, "close"), (self._playwright, "stop")):
+            if thing is not None:
+                getattr(thing, method)()
+        self._playwright = self._browser = self._page = None
+
+
+_shared: PdfRenderer | None = None
+
+
+def export_pdf(html_path: str | Path, pdf_path: str | Path) -> Path:
+    """Render with the process's one shared renderer (started on first use, closed at exit)."""
+    global _shared
+    if _shared is None:
+        _shared = PdfRenderer().__enter__()
+        atexit.register(_shared.close)
+    return _shared.render(html_path, pdf_path)

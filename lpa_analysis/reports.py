@@ -1,0 +1,200 @@
+"""Stage 4: report runs. Turns (year, provinces, languages, formats) into notebook jobs, runs them
+through `batch`, and writes the year's index page.
+
+    reports/<year>/<province_code>/report.{html,pdf} + tables/
+    reports/<year>/national.{html,pdf} + national/tables/
+    reports/<year>/index.html
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lpa_analysis import __version__
+from lpa_analysis.batch import Job, JobResult, fingerprint, run_jobs
+from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, built_years, sha256_file
+from lpa_analysis.errors import InputError
+from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
+from lpa_analysis.log import log
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
+PROVINCE_NOTEBOOK = "province_report.ipynb"
+NATIONAL_NOTEBOOK = "national_overview.ipynb"
+DEFAULT_OUT = Path("reports")
+
+
+@dataclass
+class RunOutcome:
+    year: int
+    results: list[JobResult]
+    index: Path
+    pdf_backend: str | None
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def notebook(name: str) -> Path:
+    path = NOTEBOOK_DIR / name
+    if not path.is_file():
+        raise InputError("report notebook not found (run from a source checkout)", file=path)
+    return path
+
+
+@cache
+def code_fingerprint() -> str:
+    """Hash of the package's own files: a code change re-renders every report."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def resolve_provinces(spec: str) -> list[ProvinceInfo]:
+    """'all', or a comma list of codes / Thai / English names."""
+    if spec.strip().lower() == "all":
+        return list(all_provinces())
+    return [resolve_province(part.strip()) for part in spec.split(",") if part.strip()]
+
+
+def available_years(data_dir: Path) -> list[int]:
+    frameworks = sorted((data_dir / "frameworks").glob("lpa-*.yml"))
+    return [int(p.stem.split("-")[1]) for p in frameworks
+            if any((data_dir / "scores").glob(f"{p.stem.split('-')[1]}.*"))]
+
+
+def _build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
+    info_path = processed_dir / str(year) / "build.json"
+    if not info_path.is_file():
+        return False
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    for item in info.get("inputs", []):
+        path = data_dir / item["path"]
+        if not path.is_file() or path.stat().st_size != item["size"] or \
+                sha256_file(path) != item["sha256"]:
+            return False
+    return True
+
+
+def ensure_built(year: int, data_dir: Path, processed_dir: Path) -> list[int]:
+    """Build every year up to `year` that is missing or out of date (trends need them all)."""
+    from lpa_analysis.build import build_year
+    from lpa_analysis.demo import ensure_demo
+
+    if data_dir.resolve() == DEFAULT_DATA.resolve() and not data_dir.exists():
+        ensure_demo(data_dir)
+    years = [y for y in available_years(data_dir) if y <= year]
+    if year not in years:
+        raise InputError(f"no framework and scores for {year}", file=data_dir)
+    for y in years:
+        if not _build_is_current(y, data_dir, processed_dir):
+            log.info("building %s (missing or inputs changed)", y)
+            build_year(y, data_dir, processed_dir)
+    return years
+
+
+def _years_fingerprint(years: list[int], processed_dir: Path) -> dict[int, str]:
+    return {y: sha256_file(processed_dir / str(y) / "build.json") for y in years}
+
+
+def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: set[str],
+              data_dir: Path, processed_dir: Path, out_dir: Path, years: list[int],
+              national: bool = True, extra_parameters: dict | None = None) -> list[Job]:
+    """One job per province (+ national). Paths absolute; fingerprint covers every input."""
+    from lpa_analysis.render import pdf_backend
+
+    year_dir = (out_dir / str(year)).resolve()
+    backend = pdf_backend() if "pdf" in formats else None
+    common = {"year": year, "lang": lang, "data_dir": str(data_dir.resolve()),
+              "processed_dir": str(processed_dir.resolve()), **(extra_parameters or {})}
+    shared = {"code": code_fingerprint(), "version": __version__, "pdf": backend,
+              "builds": _years_fingerprint(years, processed_dir)}
+    jobs = []
+
+    def add(key: str, nb_name: str, params: dict, folder: Path, html_path: Path, title: str):
+        nb = notebook(nb_name)
+        pdf_path = html_path.with_suffix(".pdf") if backend else None
+        fp = fingerprint(shared, sha256_file(nb), params, sorted(formats))
+        jobs.append(Job(key=key, notebook=str(nb), parameters=params, out_dir=str(folder),
+                        html_path=str(html_path), pdf_path=str(pdf_path) if pdf_path else None,
+                        title=title, lang=lang, fingerprint=fp))
+
+    if national:
+        add(f"{year}/national", NATIONAL_NOTEBOOK, dict(common), year_dir / "national",
+            year_dir / "national.html", f"LPA {year} national")
+    for p in provinces:
+        add(f"{year}/{p.code}", PROVINCE_NOTEBOOK, {**common, "province": p.code},
+            year_dir / p.code, year_dir / p.code / "report.html",
+            f"LPA {year} {p.name_th if lang == 'th' else p.name_en}")
+    return jobs
+
+
+def write_index(year: int, out_dir: Path, processed_dir: Path, lang: str,
+                results: list[JobResult]) -> Path:
+    """reports/<year>/index.html: every province with headline numbers, linked to its files."""
+    from lpa_analysis import i18n, render
+    from lpa_analysis.build import load_processed
+    from lpa_analysis.stats import pass_rate
+
+    year_dir = out_dir / str(year)
+    scored = load_processed(year, processed_dir).scored_laos
+    rates = pass_rate(scored, by="province_code").set_index("province_code")
+    means = scored.groupby("province_code")["overall_pct"].mean()
+    failed = {r.key.split("/")[1] for r in results if r.status == "failed"}
+    rows = []
+    for p in all_provinces():
+        folder = year_dir / p.code
+        links = [f'<a href="{p.code}/report.{ext}">{ext.upper()}</a>' for ext in ("html", "pdf")
+                 if (folder / f"report.{ext}").is_file()]
+        status = i18n.t("index.failed", lang) if p.code in failed else " · ".join(links)
+        rate = rates.loc[p.code] if p.code in rates.index else None
+        rows.append((p, rate, means.get(p.code), status))
+    body = render.index_page(year=year, lang=lang, rows=rows,
+                             national_links=[f"national.{e}" for e in ("html", "pdf")
+                                             if (year_dir / f"national.{e}").is_file()])
+    path = year_dir / "index.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
+                formats: set[str] = frozenset({"html", "pdf"}),
+                data_dir: Path = DEFAULT_DATA, processed_dir: Path = DEFAULT_PROCESSED,
+                out_dir: Path = DEFAULT_OUT, workers: int | None = None,
+                cluster: str | None = None, force: bool = False, national: bool = True,
+                on_result=None, extra_parameters: dict | None = None) -> RunOutcome:
+    from lpa_analysis.render import pdf_backend
+    from lpa_analysis.report import prepare_year
+    from lpa_analysis.schema import to_be_year
+
+    year = to_be_year(year)
+    chosen = resolve_provinces(provinces)
+    years = ensure_built(year, data_dir, processed_dir)
+    prepare_year(year, processed_dir)  # national reference tables, once per run
+    backend = pdf_backend() if "pdf" in formats else None
+    if "pdf" in formats and backend is None:
+        log.warning("no PDF renderer (install Debian chromium, or weasyprint): HTML only")
+    elif backend == "weasyprint":
+        log.warning("Chromium not found: PDFs via WeasyPrint (Thai text extraction is lossy)")
+    jobs = make_jobs(year, chosen, lang=lang, formats=set(formats), data_dir=data_dir,
+                     processed_dir=processed_dir, out_dir=out_dir, years=years,
+                     national=national, extra_parameters=extra_parameters)
+    results = run_jobs(jobs, workers=workers, cluster=cluster, force=force, on_result=on_result)
+    index = write_index(year, out_dir, processed_dir, lang, results)
+    return RunOutcome(year, results, index, backend)
+
+
+def escape(text: object) -> str:
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,20 @@
+"""Statistics behind every report: each analysis is a function returning a tidy DataFrame.
+
+Inputs are the processed tables of `lpa build`: `scored_laos` (one row per LAO, columns
+`schema.SCORED_LAOS_COLUMNS`) and `indicator_scores` (long, `schema.INDICATOR_SCORES_COLUMNS`).
+Several years are passed as a dict {Buddhist-era year: frame}, e.g. {2565: s65, 2566: s66};
+a year whose value is None or an empty frame, or a year between the first and the last that is
+absent, is reported as 'missing_year'. Two-year analyses take the two frames as arguments.
+
+Conventions for results (columns, CIs, the `note` codes for rows that cannot be computed):
+see `lpa_analysis.stats._common`.
+"""
+
+# One re-export line per module; keep this file a short list.
+from lpa_analysis.stats.change import (  # noqa: F401
+    biggest_movers, comparable_indicators, comparable_scores, paired_change,
+)
+from lpa_analysis.stats.compare import compare_types, pairwise_types, type_groups  # noqa: F401
+from lpa_analysis.stats.descriptive import band_shares, describe, pass_rate  # noqa: F401
+from lpa_analysis.stats.indicators import indicator_gaps  # noqa: F401
+from lpa_analysis.stats.trends import trend_table  # noqa: F401
