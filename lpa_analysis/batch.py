@@ -8,7 +8,6 @@ collect every failure, then fail).
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import multiprocessing
@@ -72,19 +71,6 @@ def fingerprint(*parts: object) -> str:
 
 # --- inside a worker -------------------------------------------------------------------------
 
-_PDF = None  # one PdfRenderer (one browser, one page) per worker process
-
-
-def _pdf_renderer():
-    global _PDF
-    if _PDF is None:
-        from lpa_analysis.render import PdfRenderer
-
-        _PDF = PdfRenderer().__enter__()
-        atexit.register(_PDF.__exit__, None, None, None)
-    return _PDF
-
-
 def _failed_cell(exc: BaseException, executed: Path) -> int | None:
     """Index of the first cell whose output is an error, read from the partial notebook."""
     import nbformat
@@ -143,13 +129,9 @@ def run_job(job: Job) -> JobResult:
         except Exception as exc:  # noqa: BLE001 — any notebook failure is this job's result
             return _failure(job, exc, executed, started)
         render.export_html(executed, staging / "report.html", title=job.title, lang=job.lang)
-        backend = None
-        if job.pdf_path:
-            backend = render.pdf_backend()
-            if backend == "chromium":
-                _pdf_renderer().pdf(staging / "report.html", staging / "report.pdf")
-            elif backend is not None:
-                render.html_to_pdf(staging / "report.html", staging / "report.pdf")
+        backend = render.pdf_backend() if job.pdf_path else None
+        if backend:  # one browser per worker process, reused for every PDF
+            render.export_pdf(staging / "report.html", staging / "report.pdf")
         outputs = _publish(staging, job)
         return JobResult(job.key, "done", time.perf_counter() - started, pdf_backend=backend,
                          outputs=outputs)

@@ -312,7 +312,7 @@ def check_published(loaded: Loaded, framework: Framework | None,
             f"passed is {{passed}} but overall {{overall_pct}} % vs the pass threshold "
             f"{framework.pass_threshold:g} %", column="passed")
     band = f["overall_pct"].map(framework.band_of)
-    out.add(f[band != f["band"]].assign(expected=band), "band_mismatch",
+    out.add(f.assign(expected=band)[band != f["band"]], "band_mismatch",
             "band {band} does not match overall {overall_pct} % (expected {expected})",
             column="band")
     if framework.overall_method == "mean_of_dimensions":

@@ -57,7 +57,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
 
 def md_escape(value: object) -> str:
     """Text that Markdown and HTML show literally (LAO names are data, never markup)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
+    text = _MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
+    return text.replace(":", "&#58;")  # no autolinked 'http://…' inside a name
 
 
 def t_md(key: str, lang: str, **fmt: object) -> str:

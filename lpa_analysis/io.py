@@ -30,9 +30,9 @@ from lpa_analysis.schema import (
 )
 
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_SPACES = re.compile(r"\s+")
 _THAI_CHAR = re.compile("[\u0e00-\u0e7f]")
+# A Thai vowel or tone mark sits on a Thai character; after anything else it is byte soup.
+_STRAY_MARK = re.compile("(?<![\u0e01-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 _HEADER_SEARCH_ROWS = 20  # title rows tolerated above the header
 
 # Header spellings seen in DLA exports and our own files; matched after _key() (case,
@@ -186,10 +186,12 @@ def _decode(path: Path) -> tuple[str, str]:
 
 
 def _looks_thai(text: str) -> bool:
-    """cp874 decodes most byte soup; accept it only when the non-ASCII text is Thai."""
-    non_ascii = [c for c in text if ord(c) > 127]
-    return bool(non_ascii) and sum(bool(_THAI_CHAR.match(c)) for c in non_ascii) >= 0.9 * len(
-        non_ascii)
+    """cp874 decodes most byte soup (latin-1 'é' is a Thai tone mark there): accept it only
+    when the non-ASCII text is Thai and its marks sit on Thai characters."""
+    non_ascii = sum(ord(c) > 127 for c in text)
+    thai = len(_THAI_CHAR.findall(text))
+    stray = len(_STRAY_MARK.findall(text))
+    return non_ascii > 0 and thai >= 0.9 * non_ascii and stray <= max(2, thai // 1000)
 
 
 def _charset_hint(data: bytes) -> str:
@@ -199,14 +201,13 @@ def _charset_hint(data: bytes) -> str:
     return f" (it looks like {best.encoding})" if best is not None else ""
 
 
-def _csv_rows(text: str, path: Path) -> list[tuple[int, list[str]]]:
+def _csv_rows(text: str, path: Path) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     if delimiter != ",":
         log.info("%s: delimiter %r", path, delimiter)
     try:
-        return [(n, rec) for n, rec in enumerate(csv.reader(io.StringIO(text, newline=""),
-                                                            delimiter=delimiter), start=1)]
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"malformed CSV: {exc}", file=path) from exc
 
@@ -221,7 +222,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
+def _xlsx_rows(path: Path) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -230,50 +231,85 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
         if len(book.worksheets) > 1:
             log.info("%s: reading the first sheet '%s' of %d", path, sheet.title,
                      len(book.worksheets))
-        rows = [(n, [_cell_text(v) for v in values])
-                for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        rows = [[_cell_text(v) for v in values]
+                for values in sheet.iter_rows(min_row=1, values_only=True)]
         book.close()
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise InputError(f"cannot read Excel file: {exc}", file=path) from exc
     return rows
 
 
-def _parquet_rows(path: Path) -> list[tuple[int, list[str]]]:
+def _parquet_rows(path: Path) -> list[list[str]]:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for damaged files
         raise InputError(f"cannot read Parquet file: {exc}", file=path) from exc
-    body = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
-    return [(1, [str(c) for c in frame.columns])] + [(n, r) for n, r in enumerate(body, 2)]
+    for column in frame.columns[frame.dtypes.map(pd.api.types.is_float_dtype)]:
+        # 1004.0 → "1004", as a spreadsheet shows it; codes saved as floats stay codes
+        integral = frame[column].notna() & (frame[column] % 1 == 0)
+        text = frame[column].astype("str")
+        text[integral] = frame.loc[integral, column].map(lambda v: str(int(v)))
+        frame[column] = text
+    body = frame.astype("str").fillna("").to_numpy().tolist()
+    return [[str(c) for c in frame.columns], *body]
+
+
+# Unicode spaces (RE2 `\s` is ASCII only) and zero-width characters Thai text picks up.
+_SPACE_CLASS = "[\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
+_ZERO_WIDTH_CLASS = "[\u200b\u200c\u200d\u2060\ufeff]"
 
 
 def _clean(text: str) -> str:
-    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+    return re.sub(_SPACE_CLASS, " ", re.sub(_ZERO_WIDTH_CLASS, "", text)).strip(" ")
 
 
-def _to_frame(rows: list[tuple[int, list[str]]], path: Path) -> pd.DataFrame:
-    rows = [(n, [_clean(c) for c in cells]) for n, cells in rows]
-    rows = [(n, cells) for n, cells in rows if any(cells)]  # blank lines are not data
-    if not rows:
+def _clean_column(values: pd.Series) -> pd.Series:
+    """Vectorised _clean: stray whitespace anywhere, zero-width characters."""
+    values = values.str.replace(_ZERO_WIDTH_CLASS, "", regex=True)
+    return values.str.replace(_SPACE_CLASS, " ", regex=True).str.strip(" ")
+
+
+def _arabic(values: pd.Series) -> pd.Series:
+    """Thai digits ๐–๙ → 0–9 (translating only the cells that have them: it is slow)."""
+    thai = values.str.contains("[๐-๙]", regex=True).fillna(False)
+    if not thai.any():
+        return values
+    return values.where(~thai, values[thai].str.translate(THAI_DIGITS))
+
+
+def _to_frame(rows: list[list[str]], path: Path) -> pd.DataFrame:
+    """Records (record n = row n as a spreadsheet shows it) → cleaned all-string frame."""
+    if not any(any(c.strip() for c in cells) for cells in rows[:_HEADER_SEARCH_ROWS]):
         raise InputError("the file is empty", file=path)
-    header_at = next((i for i, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS])
-                      if any(_HEADER_KEYS.get(_key(c)) == "lao_code" for c in cells)), 0)
+    top = [[_clean(c) for c in cells] for cells in rows[:_HEADER_SEARCH_ROWS]]
+    header_at = next((i for i, cells in enumerate(top)
+                      if any(_HEADER_KEYS.get(_key(c)) == "lao_code" for c in cells)),
+                     next(i for i, cells in enumerate(top) if any(cells)))
     if header_at:
-        log.info("%s: header found in row %d (rows above it skipped)", path, rows[header_at][0])
-    header = rows[header_at][1]
+        log.info("%s: header in row %d (rows above it skipped)", path, header_at + 1)
+    header = top[header_at]
     while header and not header[-1]:
         header = header[:-1]
-    body = rows[header_at + 1:]
     width = len(header)
-    for n, cells in body:
-        if any(cells[width:]):
-            raise InputError(f"row has {len(cells)} cells but the header has {width}: "
-                             "a missing or extra delimiter?", file=path, row=n)
-    names = [h or f"(column {i + 1})" for i, h in enumerate(header)]
-    frame = pd.DataFrame([(cells + [""] * width)[:width] for _, cells in body], columns=names,
-                         dtype="str")
-    frame[SOURCE_ROW] = pd.Series([n for n, _ in body], dtype="int64")
-    return frame
+    records = rows[header_at + 1:]
+    longest = max(map(len, records), default=width)
+    records = [r if len(r) == longest else [*r, *[""] * (longest - len(r))] for r in records]
+    body = pd.DataFrame(records, columns=range(longest), dtype="str").apply(_clean_column)
+    body[SOURCE_ROW] = pd.Series(range(header_at + 2, header_at + 2 + len(body)), dtype="int64")
+    extra = body.columns[width:-1]
+    if len(extra):
+        spill = body[extra].ne("").any(axis=1)
+        if spill.any():
+            first = body[spill].iloc[0]
+            raise InputError(f"row has {width + extra.size} cells but the header has {width}: "
+                             "a missing or extra delimiter?", file=path,
+                             row=int(first[SOURCE_ROW]))
+    for i in range(body.shape[1] - 1, width):
+        body.insert(i, i, "")
+    body = body[[*range(width), SOURCE_ROW]]
+    body.columns = [*(h or f"(column {i + 1})" for i, h in enumerate(header)), SOURCE_ROW]
+    data = body.columns[:-1]
+    return body[body[data].ne("").any(axis=1)].reset_index(drop=True)  # blank lines: no data
 
 
 # ----------------------------------------------------------------------------- cell parsing
@@ -281,11 +317,11 @@ def _to_frame(rows: list[tuple[int, list[str]]], path: Path) -> pd.DataFrame:
 class _Reader:
     """Collects problems for one file while its columns are parsed."""
 
-    def __init__(self, raw: pd.DataFrame, path: Path, kind: str, required: list[str],
-                 optional: list[str]):
-        self.path, self.kind = path, kind
+    def __init__(self, raw: pd.DataFrame, path: Path, required: list[str],
+                 optional: list[str], one_of: list[str] | None = None):
+        self.path = path
         self.problems: list[Problem] = []
-        self.headers = _map_headers(raw, path, required, optional)
+        self.headers = _map_headers(raw, path, required, optional, one_of)
         self.raw = raw
         self.rows = raw[SOURCE_ROW]
 
@@ -307,7 +343,7 @@ class _Reader:
 
     def code(self) -> pd.Series:
         raw = self.col("lao_code")
-        text = raw.str.translate(THAI_DIGITS).str.replace(r"\.0$", "", regex=True)
+        text = _arabic(raw).str.replace(r"\.0$", "", regex=True)
         ok = text.str.fullmatch(r"\d{7}")
         self.flag(raw.eq(""), "lao_code", "missing_code", "the LAO code is empty")
         self.flag(~ok & raw.ne(""), "lao_code", "bad_code",
@@ -318,7 +354,7 @@ class _Reader:
         if canon not in self.headers:
             return pd.Series(float("nan"), index=self.raw.index)
         raw = self.col(canon)
-        text = raw.str.translate(THAI_DIGITS).str.replace(" ", "")
+        text = _arabic(raw).str.replace(" ", "")
         grouped = text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
         text = text.where(~grouped, text.str.replace(",", ""))
         if percent:
@@ -333,13 +369,13 @@ class _Reader:
         if canon not in self.headers:
             return pd.Series(bool(empty), index=self.raw.index)
         raw = self.col(canon)
-        values = raw.map(lambda v: _BOOL_KEYS.get(v.casefold().translate(THAI_DIGITS))
-                         if v else empty)
-        bad = values.isna()
-        self.flag(bad & raw.ne(""), canon, "bad_boolean",
+        values = _arabic(raw.str.casefold()).map(_BOOL_KEYS)
+        empty_cell = raw.eq("")
+        self.flag(values.isna() & ~empty_cell, canon, "bad_boolean",
                   "'{value}' is not yes/no (true/false, 1/0, ใช่/ไม่ใช่, Y/N)", codes=codes)
-        self.flag(bad & raw.eq(""), canon, "missing_value", "empty", codes=codes)
-        return values.eq(True)
+        if empty is None:
+            self.flag(empty_cell, canon, "missing_value", "empty", codes=codes)
+        return values.eq(True) | (empty_cell & bool(empty))
 
     def text(self, canon: str) -> pd.Series:
         if canon not in self.headers:
@@ -348,9 +384,10 @@ class _Reader:
         return raw.where(raw.ne(""))
 
 
-def _map_headers(raw: pd.DataFrame, path: Path, required: list[str],
-                 optional: list[str]) -> dict[str, str]:
-    wanted = set(required) | set(optional)
+def _map_headers(raw: pd.DataFrame, path: Path, required: list[str], optional: list[str],
+                 one_of: list[str] | None = None) -> dict[str, str]:
+    """Canonical name → header in the file; `one_of`: at least one of these is required."""
+    wanted = set(required) | set(optional) | set(one_of or [])
     headers: dict[str, str] = {}
     ignored = []
     for header in raw.columns.drop(SOURCE_ROW):
@@ -364,12 +401,16 @@ def _map_headers(raw: pd.DataFrame, path: Path, required: list[str],
             ignored.append(header)
     if ignored:
         log.info("%s: columns not used: %s", path, ", ".join(ignored))
-    for canon in required:
-        if canon not in headers:
-            accepted = ", ".join(HEADER_ALIASES[canon])
-            raise InputError(f"required column {canon} is missing (accepted headers: "
-                             f"{accepted}); the file has: {', '.join(raw.columns[:-1])}",
-                             file=path, column=canon)
+    missing = [c for c in required if c not in headers]
+    if one_of and not any(c in headers for c in one_of):
+        missing.append(" or ".join(one_of))
+    if missing:
+        accepted = "; ".join(f"{c}: {', '.join(HEADER_ALIASES[c.split(' or ')[0]])}"
+                             for c in missing)
+        raise InputError(f"required column{'s' * (len(missing) > 1)} "
+                         f"{', '.join(missing)} missing (accepted headers — {accepted}); "
+                         f"the file has: {', '.join(raw.columns.drop(SOURCE_ROW))}",
+                         file=path, column=missing[0])
     return headers
 
 
@@ -380,15 +421,10 @@ def read_registry(path: str | Path) -> Loaded:
     layout with one row per LAO × ตำบล) or our canonical columns."""
     path = Path(path)
     raw, encoding = read_table(path)
-    present = {_HEADER_KEYS.get(_key(h)) for h in raw.columns}
-    province_cols = [c for c in ("province_th", "province_code", "province_en") if c in present]
-    if not province_cols:
-        raise InputError("required column province_th is missing (accepted headers: "
-                         f"{', '.join(HEADER_ALIASES['province_th'])}, or province_code)",
-                         file=path, column="province_th")
-    r = _Reader(raw, path, "registry", ["lao_code", "name_th", "lao_type"],
-                ["province_th", "province_code", "province_en", "district_th", "lat", "lon",
-                 "area_km2"])
+    provinces = ["province_th", "province_code", "province_en"]
+    r = _Reader(raw, path, ["lao_code", "name_th", "lao_type"],
+                ["district_th", "lat", "lon", "area_km2"], one_of=provinces)
+    province_cols = [c for c in provinces if c in r.headers]
     code = r.code()
     lao_type = _lao_types(r, code)
     frame = pd.DataFrame({
@@ -536,10 +572,10 @@ def read_scores(path: str | Path) -> Loaded:
     """Scores, long: one row per (LAO, indicator). Duplicates are left to the quality gate."""
     path = Path(path)
     raw, encoding = read_table(path)
-    r = _Reader(raw, path, "scores", ["lao_code", "indicator_id", "self_points",
+    r = _Reader(raw, path, ["lao_code", "indicator_id", "self_points",
                                       "verified_points"], ["not_applicable", "assessor_team"])
     code = r.code()
-    indicator = r.text("indicator_id").str.translate(THAI_DIGITS)
+    indicator = _arabic(r.text("indicator_id"))
     r.flag(indicator.isna(), "indicator_id", "missing_value", "the indicator id is empty",
            codes=code)
     frame = pd.DataFrame({
@@ -558,7 +594,7 @@ def read_published(path: str | Path) -> Loaded:
     """Officially published results: dimension and overall %, pass, band per LAO."""
     path = Path(path)
     raw, encoding = read_table(path)
-    r = _Reader(raw, path, "published", list(PUBLISHED_COLUMNS), [])
+    r = _Reader(raw, path, list(PUBLISHED_COLUMNS), [])
     code = r.code()
     columns: dict[str, pd.Series] = {"lao_code": code}
     for canon in [*DIM_PCT, "overall_pct"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 LOGGER_NAME = "lpa"
@@ -10,6 +11,18 @@ _FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
 _DATEFMT = "%Y-%m-%d %H:%M:%S"
 
 log = logging.getLogger(LOGGER_NAME)
+
+
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now: test runners (CliRunner) swap and close it."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def setup(verbosity: int = 0) -> None:
@@ -20,7 +33,7 @@ def setup(verbosity: int = 0) -> None:
     for h in list(log.handlers):
         if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
             log.removeHandler(h)
-    stderr = logging.StreamHandler()
+    stderr = _CurrentStderr()
     stderr.setLevel(level)
     stderr.setFormatter(logging.Formatter(_FORMAT, _DATEFMT))
     log.addHandler(stderr)

@@ -47,13 +47,21 @@ Backend = Literal["chromium", "weasyprint"]
 
 # --- writing files ------------------------------------------------------------------------------
 
-def _write_atomic(path: Path, data: bytes) -> Path:
+@cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
     """Write via a temporary name in the same folder, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -124,7 +132,27 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_ANY_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1>", re.S)
 _HEADING = re.compile(r'<h([23])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+
+def _short_heading_ids(html: str) -> str:
+    """Number the heading ids (sec-1, sec-2, …). nbconvert derives them from the heading text;
+    Thai ones become long percent-encoded PDF destination names (over the PDF name limit of
+    127 bytes, which poppler warns about), and equal headings would share an id."""
+    counter = iter(range(1, 10**6))
+
+    def one(match: re.Match) -> str:
+        level, attrs, inner = match.groups()
+        old = re.search(r'\bid="([^"]*)"', attrs)
+        if old is None:
+            return match.group(0)
+        new = f"sec-{next(counter)}"
+        attrs = attrs.replace(old.group(0), f'id="{new}"')
+        inner = inner.replace(f'href="#{old.group(1)}"', f'href="#{new}"')
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    return _ANY_HEADING.sub(one, html)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -197,15 +225,18 @@ def notebook_to_html(notebook: str | Path | nbformat.NotebookNode, *, title: str
     exporter = _exporter()
     exporter.language_code = lang
     body, _ = exporter.from_notebook_node(nb, resources={"lpa_font_css": font_face_css()})
-    body = _left_align_text_columns(body)
-    return body.replace("<!-- lpa-toc -->", _toc(body, lang), 1)
+    body = _short_heading_ids(_left_align_text_columns(body))
+    # The contents go under the report's title (the first h1), else at the top.
+    title_end = body.find("</h1>")
+    at = title_end + len("</h1>") if title_end >= 0 else body.index("<main>") + len("<main>")
+    return body[:at] + _toc(body, lang) + body[at:]
 
 
 def export_html(notebook: str | Path | nbformat.NotebookNode, out_html: str | Path, *,
                 title: str, lang: str) -> Path:
     """Render an executed notebook (path or node) to a self-contained HTML file."""
     html = notebook_to_html(notebook, title=title, lang=lang)
-    path = _write_atomic(Path(out_html), html.encode("utf-8"))
+    path = write_atomic(Path(out_html), html.encode("utf-8"))
     log.debug("wrote %s (%d KB)", path, len(html) // 1024)
     return path
 
@@ -289,7 +320,7 @@ class PdfRenderer:
         if self.backend is None:
             raise RuntimeError("no PDF renderer: install Debian chromium (apt-get install "
                                "chromium) or the Python package weasyprint")
-        if self.backend == "weasyprint":
+        if self.backend == "weasyprint" and backend is None:
             log.warning("PDF via WeasyPrint: Chromium not found (set %s or install chromium); "
                         "pdftotext may lose some Thai marks", CHROMIUM_ENV)
         self.date = date or source_date()
@@ -338,7 +369,7 @@ class PdfRenderer:
             data = self._chromium_pdf(html_path)
         else:
             data = self._weasyprint_pdf(html_path)
-        path = _write_atomic(pdf_path, normalise_pdf(data, self.date))
+        path = write_atomic(pdf_path, normalise_pdf(data, self.date))
         log.debug("wrote %s (%s, %d KB)", path, self.backend, len(data) // 1024)
         return path
 

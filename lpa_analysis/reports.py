@@ -9,16 +9,14 @@ through `batch`, and writes the year's index page.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from lpa_analysis import __version__
 from lpa_analysis.batch import Job, JobResult, fingerprint, run_jobs
-from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, built_years, sha256_file
+from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, sha256_file
 from lpa_analysis.errors import InputError
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.log import log
@@ -142,6 +140,9 @@ def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: s
 def write_index(year: int, out_dir: Path, processed_dir: Path, lang: str,
                 results: list[JobResult]) -> Path:
     """reports/<year>/index.html: every province with headline numbers, linked to its files."""
+    import jinja2
+    from markupsafe import Markup
+
     from lpa_analysis import i18n, render
     from lpa_analysis.build import load_processed
     from lpa_analysis.stats import pass_rate
@@ -151,22 +152,33 @@ def write_index(year: int, out_dir: Path, processed_dir: Path, lang: str,
     rates = pass_rate(scored, by="province_code").set_index("province_code")
     means = scored.groupby("province_code")["overall_pct"].mean()
     failed = {r.key.split("/")[1] for r in results if r.status == "failed"}
+
+    def links(folder: Path, stem: str, prefix: str) -> list[dict]:
+        return [{"href": f"{prefix}{stem}.{ext}", "text": ext.upper()} for ext in ("html", "pdf")
+                if (folder / f"{stem}.{ext}").is_file()]
+
     rows = []
     for p in all_provinces():
-        folder = year_dir / p.code
-        links = [f'<a href="{p.code}/report.{ext}">{ext.upper()}</a>' for ext in ("html", "pdf")
-                 if (folder / f"report.{ext}").is_file()]
-        status = i18n.t("index.failed", lang) if p.code in failed else " · ".join(links)
-        rate = rates.loc[p.code] if p.code in rates.index else None
-        rows.append((p, rate, means.get(p.code), status))
-    body = render.index_page(year=year, lang=lang, rows=rows,
-                             national_links=[f"national.{e}" for e in ("html", "pdf")
-                                             if (year_dir / f"national.{e}").is_file()])
-    path = year_dir / "index.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+        if p.code not in rates.index:
+            continue
+        rate = rates.loc[p.code]
+        rows.append({
+            "code": p.code, "name": i18n.province_label(p, lang), "n": i18n.fmt_num(rate["n"]),
+            "rate": i18n.fmt_pct(100 * rate["rate"]),
+            "ci": f"{i18n.fmt_pct(100 * rate['ci_low'])}–{i18n.fmt_pct(100 * rate['ci_high'])}",
+            "mean": i18n.fmt_pct(means.get(p.code)), "failed": p.code in failed,
+            "status": i18n.t("index.failed", lang),
+            "links": links(year_dir / p.code, "report", f"{p.code}/")})
+    headers = [i18n.t(f"index.col.{c}", lang) for c in
+               ("code", "province", "n", "pass_rate", "ci", "mean", "files")]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates" / "index"),
+                             autoescape=True)
+    body = env.get_template("index.html.j2").render(
+        lang=lang, title=i18n.t("report.index.title", lang, year=i18n.year_label(year, lang)),
+        font_css=Markup(render.font_face_css()), headers=headers, rows=rows,
+        national_label=i18n.t("index.national", lang),
+        national_links=links(year_dir, "national", ""))
+    return render.write_atomic(year_dir / "index.html", body.encode("utf-8"))
 
 
 def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
@@ -195,6 +207,3 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
     index = write_index(year, out_dir, processed_dir, lang, results)
     return RunOutcome(year, results, index, backend)
 
-
-def escape(text: object) -> str:
-    return html.escape(str(text), quote=True)

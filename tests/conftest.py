@@ -17,3 +17,26 @@ def real_registry_path() -> Path:
     if not REAL_REGISTRY.is_file():
         pytest.skip(f"shared DLA registry not available at {REAL_REGISTRY}")
     return REAL_REGISTRY
+
+# Three northern provinces, two years: small enough for notebooks in tests, real in shape
+# (real LAO counts per type, both overall methods' years, planted effects where they fall).
+SMALL_PROVINCES = ["54", "55", "56"]
+SMALL_YEARS = [2565, 2566]
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    from lpa_analysis import demo
+
+    return demo.generate(tmp_path_factory.mktemp("demo") / "data", years=SMALL_YEARS,
+                         provinces=SMALL_PROVINCES)
+
+
+@pytest.fixture(scope="session")
+def small_processed(small_demo, tmp_path_factory) -> Path:
+    from lpa_analysis.build import build_year
+
+    out = tmp_path_factory.mktemp("processed")
+    for year in SMALL_YEARS:
+        build_year(year, small_demo, out)
+    return out

@@ -226,7 +226,7 @@ def test_warnings_do_not_make_rows_unusable(tmp_path):
     (lambda p: REGISTRY.drop(columns=[TYPE]).to_csv(p, index=False), "lao_type"),
     (lambda p: REGISTRY.drop(columns=[PROV]).to_csv(p, index=False), "province"),
     (lambda p: REGISTRY.assign(type=REGISTRY[TYPE]).to_csv(p, index=False), "both mean"),
-    (lambda p: p.write_bytes("จังหวัด,รหัส\nCafé résumé,1\n".encode("latin-1", "replace")),
+    (lambda p: p.write_bytes("จังหวัด,รหัส\nCafé résumé été,1\n".encode("latin-1", "replace")),
      "cannot decode"),
     (lambda p: p.write_text("", encoding="utf-8"), "empty"),
     (lambda p: p.write_text(REGISTRY.to_csv(index=False) + "ลำพูน,x,1,2,3,4,5,6,7,8\n",
@@ -307,7 +307,7 @@ def test_published_reader_band_names_percent_signs_and_pass_words(tmp_path):
 def test_published_bad_cells(tmp_path):
     sheet = clean_published()
     sheet.loc[0, "ระดับ"] = "ดีมากๆ"
-    sheet.loc[2, "ด้านที่ 3"] = "170"
+    sheet.loc[2, "ด้านที่ 3"] = 170
     sheet.loc[4, "ผ่าน"] = ""
     loaded = read_published(_write_csv(sheet, tmp_path / "2566.csv"))
     assert {(p.check, p.row, p.column) for p in loaded.errors} == {

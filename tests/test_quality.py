@@ -250,7 +250,7 @@ def _break(framework, suites_dir, key: tuple[str, str], values: dict):
     ("3500101", "1.2", {"verified_points": 7.0}, "points_in_levels", "verified_points"),
     ("3500101", "4.1", {"self_points": 5.0}, "points_in_levels", "self_points"),  # max 3
     ("3500101", "1.2", {"indicator_id": "1.9"}, "indicator_known", "indicator_id"),
-    ("3500101", "1.2", {"lao_code": "6509999"}, "lao_in_registry", "lao_type"),
+    ("3500101", "1.2", {"lao_code": "6509999"}, "lao_in_registry", "lao_code"),
     ("3500101", "1.2", {"indicator_id": None}, "required", "indicator_id"),
     ("6500104", "3.1", {"not_applicable": True, "self_points": None,
                         "verified_points": None}, "not_applicable_allowed", "not_applicable"),

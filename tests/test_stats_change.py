@@ -41,7 +41,8 @@ def assert_rows_match(ours: pd.DataFrame, ref_rows: list[dict], keys: list[str],
     merged = ref.merge(ours, on=keys, how="left", suffixes=("_r", ""), validate="one_to_one")
     assert len(merged) == len(ref)
     for column in columns:
-        np.testing.assert_allclose(merged[column].astype(float), merged[f"{column}_r"].astype(float),
+        np.testing.assert_allclose(merged[column].astype(float),
+                                   merged[f"{column}_r"].astype(float),
                                    rtol=1e-9, atol=1e-9, err_msg=column)
 
 
@@ -108,7 +109,8 @@ def test_comparable_indicators_dropped_added_and_moved():
     assert table.loc["1.2", "reason"] == "only_in_a"
     extra = b.model_copy(update={"indicators": [*b.indicators, b.indicators[1].model_copy(
         update={"id": "9.9"})]})
-    assert comparable_indicators(a, extra).set_index("indicator_id").loc["9.9", "reason"] == "only_in_b"
+    added = comparable_indicators(a, extra).set_index("indicator_id")
+    assert added.loc["9.9", "reason"] == "only_in_b"
 
 
 def test_change_on_comparable_indicators_matches_r(reference):

@@ -40,7 +40,8 @@ def check_test(row: pd.Series, ref: dict) -> None:
 def check_pairs(ours: pd.DataFrame, ref_rows: list[dict]) -> None:
     ref = pd.DataFrame(ref_rows)
     tested = ours.loc[ours["note"].isna()].reset_index(drop=True)
-    assert tested[["group_a", "group_b"]].values.tolist() == ref[["group_a", "group_b"]].values.tolist()
+    pair = ["group_a", "group_b"]
+    assert tested[pair].values.tolist() == ref[pair].values.tolist()
     for column in ("n_a", "n_b", "u_statistic", "p_value", "p_holm", "rank_biserial"):
         close(tested[column], ref[column], column)
 

@@ -80,7 +80,8 @@ def test_empty_group_gets_a_row_with_a_note(scored):
     assert rows.loc["sao", "note"] is None
     rates = pass_rate(chiang_mai, by="lao_type").set_index("lao_type")
     assert rates.loc["city_municipality", "note"] == "not_enough_data"
-    assert np.isnan(rates.loc["city_municipality", ["rate", "ci_low", "ci_high"]].astype(float)).all()
+    city = rates.loc["city_municipality", ["rate", "ci_low", "ci_high"]].astype(float)
+    assert np.isnan(city).all()
     bands = band_shares(chiang_mai, by="lao_type")
     assert (bands.loc[bands["lao_type"] == "city_municipality", "note"] == "not_enough_data").all()
 

@@ -3,3 +3,5 @@ from lpa_analysis.commands import build  # noqa: F401
 from lpa_analysis.commands import check  # noqa: F401
 from lpa_analysis.commands import reports  # noqa: F401
 from lpa_analysis.commands import quality  # noqa: F401
+from lpa_analysis.commands import export  # noqa: F401
+from lpa_analysis.commands import demo  # noqa: F401

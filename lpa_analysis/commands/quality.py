@@ -39,7 +39,7 @@ def expectations(
         path = find_input(data, "framework", year)
     framework = load_framework(path)
     for written in quality.write_suites(framework, out or quality.EXPECTATIONS_DIR):
-        log.info("wrote %s", written)
+        log.debug("wrote %s", written)
         typer.echo(str(written))
 
 

@@ -28,22 +28,25 @@ from lpa_analysis.schema import SCORES_COLUMNS, Framework, LaoType
 class Effects:
     """The planted effects and the noise around them (attainment units, 0.01 = 1 % point)."""
 
-    base: float = 0.805
-    lao_sd: float = 0.052  # persistent LAO ability
+    base: float = 0.828
+    # Persistent LAO ability: a two-piece normal, with a shorter tail below (few fail) than
+    # above (a fair share reach ดีเด่น), as in the published pass and band shares.
+    ability_sd_below: float = 0.045
+    ability_sd_above: float = 0.085
     lao_year_sd: float = 0.012  # an LAO's year-to-year wobble
     indicator_sd: float = 0.07  # spread of indicator difficulty
     noise_sd: float = 0.16  # one LAO on one indicator
     type_offsets: dict[str, float] = field(default_factory=lambda: {
-        LaoType.PAO.value: 0.020, LaoType.CITY.value: 0.050, LaoType.TOWN.value: 0.020,
+        LaoType.PAO.value: 0.020, LaoType.CITY.value: 0.045, LaoType.TOWN.value: 0.020,
         LaoType.SUBDISTRICT.value: 0.005, LaoType.SAO.value: 0.0, LaoType.SPECIAL.value: 0.030,
     })
-    trend_per_year: float = 0.01
+    trend_per_year: float = 0.0075
     team_shift: float = 0.055  # lenient +, strict −
     n_lenient: int = 2
     n_strict: int = 1
     hard_indicators: tuple[str, ...] = ("D1.27", "D3.12", "D3.14", "D4.05", "D4.20")
-    hard_offset: float = -0.55
-    inflation_mean: float = 0.05
+    hard_offset: float = -0.6
+    inflation_mean: float = 0.055
     inflation_sd: float = 0.02
     self_noise_sd: float = 0.04
     heavy_share: float = 0.02  # LAOs with a heavy self-assessment tail
@@ -94,6 +97,10 @@ def _teams(province: pd.DataFrame, effects: Effects) -> np.ndarray:
     return np.array([f"{pcode}-T{b + 1}" for b in block], dtype=object)
 
 
+def _two_piece(z: np.ndarray, effects: Effects) -> np.ndarray:
+    return np.where(z < 0, z * effects.ability_sd_below, z * effects.ability_sd_above)
+
+
 def lao_effects(registry: pd.DataFrame, seed: int, effects: Effects,
                 teams: dict[str, list[str]]) -> LaoEffects:
     parts = []
@@ -106,7 +113,7 @@ def lao_effects(registry: pd.DataFrame, seed: int, effects: Effects,
         shift = (effects.team_shift if pcode in teams["lenient"]
                  else -effects.team_shift if pcode in teams["strict"] else 0.0)
         parts.append(pd.DataFrame({
-            "row": province.index, "ability": rng.normal(0.0, effects.lao_sd, n),
+            "row": province.index, "ability": _two_piece(rng.normal(size=n), effects),
             "inflation": inflation, "heavy": heavy, "team": _teams(province, effects),
             "team_shift": shift,
         }))
@@ -117,10 +124,10 @@ def lao_effects(registry: pd.DataFrame, seed: int, effects: Effects,
 
 def indicator_difficulty(indicator_id: str, seed: int, effects: Effects) -> float:
     """Fixed per indicator id (the same indicator is as hard in every year)."""
+    spread = _stream(seed, 4, zlib.crc32(indicator_id.encode())).normal(0.0, effects.indicator_sd)
     if indicator_id in effects.hard_indicators:
-        return effects.hard_offset
-    return float(_stream(seed, 4, zlib.crc32(indicator_id.encode())).normal(0.0,
-                                                                             effects.indicator_sd))
+        return effects.hard_offset + float(spread) / 2
+    return float(spread)
 
 
 def _levels_table(framework: Framework) -> np.ndarray:

@@ -4,8 +4,6 @@ palettes, and byte-stable PNG/SVG files (no software version or date inside)."""
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -67,8 +65,16 @@ def register_fonts() -> tuple[str, ...]:
     """Add the bundled Noto Sans Thai files to matplotlib's font list (once per process)."""
     paths = tuple(str(FONT_DIR / name) for name in
                   ("NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"))
+    manager = font_manager.fontManager
     for path in paths:
-        font_manager.fontManager.addfont(path)
+        manager.addfont(path)
+    # A system copy (Debian fonts-noto-core) of another version would tie with ours and win by
+    # coming first; ours go first so every machine draws with the same file.
+    ours = {str(Path(p).resolve()) for p in paths}
+    manager.ttflist.sort(key=lambda entry: str(Path(entry.fname).resolve()) not in ours)
+    cached = getattr(manager, "_findfont_cached", None)  # findfont caches its answers
+    if cached is not None:
+        cached.cache_clear()
     return paths
 
 
@@ -95,17 +101,11 @@ def new_figure(height: float = 3.8, width: float = A4_TEXT_WIDTH_IN) -> Chart:
 
 
 def _atomic_save(fig: Figure, path: str | Path, **kwargs) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from lpa_analysis.render import write_atomic
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, **kwargs)
+    return write_atomic(Path(path), buffer.getvalue())
 
 
 def save_png(fig: Figure, path: str | Path, *, dpi: int = DPI) -> Path:

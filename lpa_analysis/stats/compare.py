@@ -12,10 +12,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from scipy import stats as st
-from statsmodels.stats.multitest import multipletests
 
 from lpa_analysis.stats._common import (
-    NO_VARIATION, NOT_ENOUGH_DATA, SINGLE_GROUP, as_list, groups, tidy, values,
+    NO_VARIATION, NOT_ENOUGH_DATA, SINGLE_GROUP, as_list, groups, holm, tidy, values,
 )
 
 MIN_GROUP_N = 2
@@ -27,7 +26,7 @@ PAIR_COLUMNS = ["group_a", "group_b", "n_a", "n_b", "median_a", "median_b", "u_s
 
 
 def _type_values(part: pd.DataFrame, value: str, by: str) -> dict[str, np.ndarray]:
-    """{type: non-missing values}, in the order of the grouping (LAO_TYPE_ORDER if categorical)."""
+    """{type: non-missing values} in display order (schema.LAO_TYPE_ORDER for lao_type)."""
     return {key[by]: values(rows, value) for key, rows in groups(part, [by])}
 
 
@@ -98,8 +97,7 @@ def pairwise_types(scored: pd.DataFrame, value: str = "overall_pct", within: str
                  for (a, xa), (b, xb) in combinations(_type_values(part, value, by).items(), 2)]
         tested = [r for r in pairs if r["note"] is None]
         if tested:
-            adjusted = multipletests([r["p_value"] for r in tested], method="holm")[1]
-            for r, p in zip(tested, adjusted, strict=True):
+            for r, p in zip(tested, holm([r["p_value"] for r in tested]), strict=True):
                 r["p_holm"] = p
         rows.extend(pairs)
     return tidy(rows, [*within_cols, *PAIR_COLUMNS])

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from lpa_analysis.stats._common import (
-    MEASURES, MISSING_YEAR, NOT_ENOUGH_DATA, as_list, groups, select, t_interval, tidy, values,
-    wilson,
+    MEASURES, MISSING_YEAR, NOT_ENOUGH_DATA, as_list, group_key, groups, t_interval, tidy,
+    values, wilson,
 )
 
 TREND_COLUMNS = ["measure", "n", "estimate", "ci_low", "ci_high", "ci_method", "note"]
@@ -38,12 +38,14 @@ def trend_table(scored_by_year: Mapping[int, pd.DataFrame | None], by: str | Non
     keys = [key for key, _ in groups(combined, by_cols)]
     rows = []
     for year in years:
+        if year not in present:
+            rows.extend({"year": year, **key, "measure": m, "note": MISSING_YEAR}
+                        for key in keys for m in [*MEASURES, PASS_MEASURE])
+            continue
+        frame = present[year]
+        parts = {group_key(key): part for key, part in groups(frame, by_cols)}
         for key in keys:
-            if year not in present:
-                rows.extend({"year": year, **key, "measure": m, "note": MISSING_YEAR}
-                            for m in [*MEASURES, PASS_MEASURE])
-                continue
-            part = select(present[year], key)
+            part = parts.get(group_key(key), frame.iloc[:0])
             rows.extend({"year": year, **key, **_mean_row(part, m)} for m in MEASURES)
             rows.append({"year": year, **key, **_pass_row(part)})
     return tidy(rows, ["year", *by_cols, *TREND_COLUMNS])

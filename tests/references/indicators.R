@@ -17,7 +17,7 @@ gaps <- function(code) {
     x <- part$attainment[part$province_code == code]
     y <- part$attainment[part$province_code != code]
     row <- cbind(row, n_province = length(x), n_rest = length(y))
-    if (length(x) == 0) return(cbind(row, note = "all_not_applicable"))
+    if (length(x) == 0) return(cbind(row, attainment_rest = mean(y), note = "all_not_applicable"))
     if (length(x) < 2) return(cbind(row, attainment_province = mean(x),
                                     attainment_rest = mean(y), difference = mean(x) - mean(y),
                                     note = "not_enough_data"))

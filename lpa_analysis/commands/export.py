@@ -1,0 +1,35 @@
+"""`lpa export`: a built year as an Excel workbook for analysts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lpa_analysis.cli import app
+
+
+@app.command()
+def export(
+    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    xlsx: Path = typer.Option(..., "--xlsx", help="Workbook to write."),
+    province: str = typer.Option(None, "--province", "-p", help="DOPA code, Thai or English name."),
+    lang: str = typer.Option("th", "--lang", help="Header language: th or en."),
+    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
+    processed: Path = typer.Option(Path("data/processed"), "--processed",
+                                   help="Processed tables (a missing year is built first)."),
+) -> None:
+    """Scored LAOs, indicator scores and the province summary in one XLSX: Thai (or English)
+    headers, frozen header row, number formats, auto-filter.
+
+    Examples:
+      lpa export --year 2566 --province แพร่ --xlsx phrae-2566.xlsx
+      lpa export --year 2566 --xlsx national-2566.xlsx --lang en
+    """
+    from lpa_analysis.export import export_year
+    from lpa_analysis.reports import ensure_built
+    from lpa_analysis.schema import to_be_year
+
+    ensure_built(to_be_year(year), data, processed)
+    path = export_year(year, xlsx, province=province, lang=lang, processed_dir=processed)
+    typer.echo(f"wrote {path}")

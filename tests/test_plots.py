@@ -1,0 +1,194 @@
+"""Charts: the shared style, byte-stable files, and each chart drawing what its frame says
+with labels from the catalogue."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.colors import to_hex
+
+from lpa_analysis import geo, i18n, plots
+from lpa_analysis.schema import DIM_PCT
+
+PHRAE = "54"
+TYPES = ["pao", "city_municipality", "town_municipality", "subdistrict_municipality", "sao"]
+
+
+@pytest.fixture(scope="module")
+def laos() -> pd.DataFrame:
+    """Scored LAOs shaped like `scored_laos`: every province, types in DLA proportions."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for p in geo.all_provinces():
+        for _ in range(int(rng.integers(15, 60))):
+            base = rng.normal(72 if p.code == PHRAE else 79, 8)
+            dims = np.clip(base + rng.normal(0, 6, 5), 0, 100)
+            rows.append({"province_code": p.code, "lao_type": rng.choice(TYPES, p=[.02, .02, .06, .3, .6]),
+                         **dict(zip(DIM_PCT, dims, strict=True)), "overall_pct": dims.mean(),
+                         "self_overall_pct": min(100.0, dims.mean() + abs(rng.normal(4, 3)))})
+    frame = pd.DataFrame(rows)
+    return frame.assign(passed=frame["overall_pct"] >= 70)
+
+
+@pytest.fixture(autouse=True)
+def _close_nothing_left_open():
+    yield
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == [], "charts must not register with pyplot (double display)"
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+
+
+def test_style_uses_the_bundled_thai_font():
+    plots.use_style()
+    assert matplotlib.rcParams["font.family"] == ["Noto Sans Thai", "DejaVu Sans"]
+    found = font_manager.findfont(font_manager.FontProperties(family="Noto Sans Thai"),
+                                  fallback_to_default=False)
+    assert Path(found).parent == Path(plots.style.FONT_DIR)
+
+
+def test_saved_files_are_byte_identical_and_carry_no_version_or_date(tmp_path, laos):
+    def chart():  # a re-run builds the chart afresh
+        return plots.type_comparison(laos[laos["province_code"] == PHRAE], lang="th")
+
+    a, b = plots.save_png(chart(), tmp_path / "a.png"), plots.save_png(chart(), tmp_path / "b.png")
+    assert a.read_bytes() == b.read_bytes()
+    assert b"Software" not in a.read_bytes() and b"Matplotlib" not in a.read_bytes()
+    s1, s2 = plots.save_svg(chart(), tmp_path / "a.svg"), plots.save_svg(chart(), tmp_path / "b.svg")
+    assert s1.read_bytes() == s2.read_bytes()
+    assert b"<dc:date>" not in s1.read_bytes() and b"Matplotlib v" not in s1.read_bytes()
+    other = plots.save_png(plots.type_comparison(laos, lang="th"), tmp_path / "c.png")
+    assert other.read_bytes() != a.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "a.svg", "b.png", "b.svg", "c.png"]
+    assert chart()._repr_png_().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_dimension_boxplot(laos, lang):
+    fig = plots.dimension_boxplot(laos, province_code=PHRAE, lang=lang)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        i18n.dimension_label(d, lang, short=True) for d in range(1, 6)]
+    assert ax.get_ylabel() == i18n.t("chart.score_pct", lang)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [i18n.t("chart.national", lang), i18n.province_label(PHRAE, lang)]
+    n_phrae = (laos["province_code"] == PHRAE).sum()
+    strips = [c for c in ax.collections if len(c.get_offsets())]
+    assert [len(c.get_offsets()) for c in strips] == [n_phrae] * 5
+
+
+def test_bar_with_ci_draws_rates_in_percent_with_intervals():
+    rates = pd.DataFrame({"label": ["แพร่", "ภาคเหนือ", "ทั้งประเทศ"], "rate": [.62, .80, .83],
+                          "ci_low": [.52, .78, .82], "ci_high": [.71, .82, .84],
+                          "n": [78, 900, 7849], "highlight": [True, False, False]})
+    fig = plots.bar_with_ci(rates, lang="th")
+    ax = fig.axes[0]
+    bars = ax.patches
+    assert [round(b.get_width(), 6) for b in bars] == [62.0, 80.0, 83.0]
+    assert to_hex(bars[0].get_facecolor()) == plots.HIGHLIGHT.lower()
+    assert "62.0%  (n = 78)" in _texts(fig) and "83.0%  (n = 7,849)" in _texts(fig)
+    top_down = sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in top_down] == ["แพร่", "ภาคเหนือ", "ทั้งประเทศ"]
+    assert ax.get_xlabel() == i18n.t("chart.pass_rate_pct", "th")
+
+
+def test_type_comparison_orders_types_and_counts_them(laos):
+    phrae = laos[laos["province_code"] == PHRAE]
+    fig = plots.type_comparison(phrae, lang="en")
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    present = [k for k in TYPES if (phrae["lao_type"] == k).any()]
+    assert labels == [f"{i18n.lao_type_label(k, 'en', short=True)}\nn = {(phrae['lao_type'] == k).sum()}"
+                      for k in present]
+
+
+def test_trend_lines_label_years_per_language():
+    trend = pd.DataFrame({"year": [2564, 2565, 2566] * 2, "series": ["แพร่"] * 3 + ["ทั้งประเทศ"] * 3,
+                          "value": [70, 72, 75, 78, 79, 80], "ci_low": [67, 69, 72, 77, 78, 79],
+                          "ci_high": [73, 75, 78, 79, 80, 81]})
+    en = plots.trend_lines(trend, lang="en", highlight="แพร่")
+    assert [t.get_text() for t in en.axes[0].get_xticklabels()] == [
+        "2564\n(2021)", "2565\n(2022)", "2566\n(2023)"]
+    th = plots.trend_lines(trend, lang="th", highlight="แพร่")
+    assert [t.get_text() for t in th.axes[0].get_xticklabels()] == ["2564", "2565", "2566"]
+    lines = {line.get_label(): line for line in th.axes[0].get_lines()}
+    assert to_hex(lines["แพร่"].get_color()) == plots.HIGHLIGHT.lower()
+    assert list(lines["ทั้งประเทศ"].get_ydata()) == [78, 79, 80]
+    assert len(th.axes[0].collections) == 2  # one CI band per series
+
+
+def test_indicator_gap_bars_mark_fdr_significant_indicators():
+    gaps = pd.DataFrame({"label": ["การจัดการน้ำเสียที่ผู้บริหารกำกับ", "การเบิกจ่าย", "การป้องกันภัย"],
+                         "difference": [-.2, -.05, .03], "ci_low": [-.3, -.12, -.02],
+                         "ci_high": [-.1, .02, .08], "q_value": [.001, .3, .04]})
+    fig = plots.indicator_gap_bars(gaps, lang="th")
+    filled, hollow = fig.axes[0].collections[-2:]
+    assert sorted(filled.get_offsets()[:, 0].round(6)) == [-20.0, 3.0]
+    assert list(hollow.get_offsets()[:, 0].round(6)) == [-5.0]
+    assert "การจัดการน้ำเสียที่ผู้บริหารกำกับ" in _texts(fig)
+
+
+def test_heatmap_keeps_order_and_leaves_missing_cells_blank():
+    cells = pd.DataFrame({"row": ["ก", "ก", "ข"], "col": ["อบต.", "ทต.", "อบต."], "value": [.5, .9, .25]})
+    fig = plots.heatmap(cells, lang="th")
+    ax = fig.axes[0]
+    grid = ax.get_images()[0].get_array()
+    assert grid[0, 0] == 50 and grid[0, 1] == 90 and grid[1, 0] == 25
+    assert np.ma.getmaskarray(grid)[1, 1] or np.isnan(grid[1, 1])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ก", "ข"]
+    assert sorted(t.get_text() for t in ax.texts) == ["25", "50", "90"]
+
+
+def test_funnel_plot_highlights_one_unit(laos):
+    points = (laos.groupby("province_code").agg(n=("passed", "size"), value=("passed", "mean"))
+              .reset_index().rename(columns={"province_code": "unit"}))
+    points["label"] = [i18n.province_label(u, "th") for u in points["unit"]]
+    target = float(laos["passed"].mean())
+    n = np.arange(5, 70)
+    se = np.sqrt(target * (1 - target) / n)
+    curve = pd.DataFrame({"n": n, "lower_95": target - 1.96 * se, "upper_95": target + 1.96 * se,
+                          "lower_998": target - 3.09 * se, "upper_998": target + 3.09 * se})
+    fig = plots.funnel_plot(points, curve, target=target, lang="th", highlight=PHRAE)
+    ax = fig.axes[0]
+    others, chosen = ax.collections
+    assert len(others.get_offsets()) == len(points) - 1
+    phrae = points.set_index("unit").loc[PHRAE]
+    assert tuple(chosen.get_offsets()[0]) == pytest.approx((phrae["n"], phrae["value"] * 100))
+    assert "แพร่" in _texts(fig)
+    with pytest.raises(ValueError, match="lower_998"):
+        plots.funnel_plot(points, curve.drop(columns="lower_998"), target=target, lang="th")
+
+
+def test_rank_interval_plot_puts_the_best_on_top():
+    ranks = pd.DataFrame({"unit": ["54", "50", "10"], "label": ["แพร่", "เชียงใหม่", "x"],
+                          "rank": [3, 1, 2], "rank_low": [2, 1, 1], "rank_high": [3, 2, 3]})
+    fig = plots.rank_interval_plot(ranks, lang="th", highlight="54")
+    top_down = sorted(fig.axes[0].get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in top_down] == ["เชียงใหม่", "x", "แพร่"]
+    assert to_hex(top_down[-1].get_color()) == plots.HIGHLIGHT.lower()
+    assert to_hex(top_down[0].get_color()) != plots.HIGHLIGHT.lower()
+
+
+def test_gap_scatter_colours_by_type(laos):
+    phrae = laos[laos["province_code"] == PHRAE]
+    fig = plots.gap_scatter(phrae, lang="en")
+    ax = fig.axes[0]
+    assert sum(len(c.get_offsets()) for c in ax.collections) == len(phrae)
+    assert ax.get_xlabel() == i18n.t("chart.verified_pct", "en")
+
+
+def test_shorten_never_splits_a_thai_mark_from_its_letter():
+    text = "การประชุมสภาท้องถิ่นที่เปิดเผยต่อผู้สังเกตการณ์ภายนอกอย่างครบถ้วนทุกครั้งน้ำ"
+    for limit in range(3, len(text)):
+        short = plots.shorten(text, limit)
+        kept = short.removesuffix("…")
+        assert len(short) <= limit and text.startswith(kept)
+        assert unicodedata.category(text[len(kept)]) != "Mn"
