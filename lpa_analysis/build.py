@@ -110,6 +110,18 @@ def _replace_dir(tmp: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _write_manifest(folder: Path, info: dict, data_dir: Path, out_dir: Path) -> None:
+    from lpa_analysis.manifest import file_records, write_manifest
+
+    outputs = file_records(folder, (p for p in folder.iterdir() if p.is_file()))
+    write_manifest(folder, kind="build",
+                   parameters={"year": info["year"], "data_dir": str(data_dir.resolve()),
+                               "out_dir": str(out_dir.resolve())},
+                   inputs=info["inputs"], outputs=outputs,
+                   extra={"framework": info["framework"], "counts": info["counts"]},
+                   run={"timings_s": info["timings_s"]})
+
+
 def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
                out_dir: str | Path = DEFAULT_PROCESSED) -> BuildResult:
     """Read, validate, score and reconcile one year; write `<out_dir>/<year>/` atomically."""
@@ -186,6 +198,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
         }
         (tmp / "build.json").write_text(json.dumps(info, ensure_ascii=False, indent=2,
                                                    sort_keys=True) + "\n", encoding="utf-8")
+        _write_manifest(tmp, info, data_dir, out_dir)
         _replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

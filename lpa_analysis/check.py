@@ -20,7 +20,8 @@ from lpa_analysis.errors import InputError, Problem
 from lpa_analysis.io import Loaded, find_input, read_published, read_registry, read_scores
 from lpa_analysis.log import log
 from lpa_analysis.schema import (
-    DIM_PCT, LAO_TYPE_ORDER, LAO_TYPE_TH, SOURCE_ROW, Framework, LaoType, load_framework, to_be_year,
+    DIM_PCT, LAO_TYPE_ORDER, LAO_TYPE_TH, SOURCE_ROW, Framework, LaoType, load_framework,
+    to_be_year,
 )
 
 KINDS = ("registry", "framework", "scores", "published")
@@ -60,8 +61,8 @@ class CheckReport:
         s = self.summary
         lines = [f"{self.file}  ({self.kind}" + (f", {self.encoding}" if self.encoding else "")
                  + ")"]
-        lines += [f"  {key.replace('_', ' ')}: {_fmt(value)}" for key, value in s.items()
-                  if not isinstance(value, (dict, list))]
+        lines += [f"  {key.replace('_', ' ')}: {value if key == 'year' else _fmt(value)}"
+                  for key, value in s.items() if not isinstance(value, (dict, list))]
         if "by_type" in s:
             lines.append("  by type: " + " · ".join(f"{LAO_TYPE_TH.get(t, t)} ({t}) {n:,}"
                                                    for t, n in s["by_type"].items()))

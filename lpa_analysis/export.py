@@ -63,7 +63,7 @@ def _format_sheet(ws, frame: pd.DataFrame) -> None:
         if fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
                 cell.number_format = fmt
-        sample = [str(column), *series.head(200).astype(str).tolist()]
+        sample = [str(column), *(str(v) for v in series.head(200))]
         ws.column_dimensions[letter].width = min(60, max(8, max(len(s) for s in sample) + 2))
 
 

@@ -155,15 +155,15 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, str]:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         encoding, text = _decode(path)
-        rows = _csv_rows(text, path)
+        grid = _csv_grid(text, path)
     elif suffix in (".xlsx", ".xlsm"):
-        encoding, rows = "xlsx", _xlsx_rows(path)
+        encoding, grid = "xlsx", _grid(_xlsx_rows(path))
     elif suffix == ".parquet":
-        encoding, rows = "parquet", _parquet_rows(path)
+        encoding, grid = "parquet", _grid(_parquet_rows(path))
     else:
         raise InputError(f"unsupported file type '{suffix}': use .csv, .xlsx or .parquet",
                          file=path)
-    return _to_frame(rows, path), encoding
+    return _to_frame(grid, path), encoding
 
 
 def _decode(path: Path) -> tuple[str, str]:
@@ -201,13 +201,18 @@ def _charset_hint(data: bytes) -> str:
     return f" (it looks like {best.encoding})" if best is not None else ""
 
 
-def _csv_rows(text: str, path: Path) -> list[list[str]]:
+def _csv_grid(text: str, path: Path) -> pd.DataFrame:
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     if delimiter != ",":
         log.info("%s: delimiter %r", path, delimiter)
+    try:  # pandas' C parser: fast, keeps blank lines so row numbers stay true
+        return pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype="str",
+                           keep_default_na=False, skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        pass  # ragged rows (a title line above the header, a stray delimiter): go slow
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return _grid(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
     except csv.Error as exc:
         raise InputError(f"malformed CSV: {exc}", file=path) from exc
 
@@ -257,6 +262,8 @@ def _parquet_rows(path: Path) -> list[list[str]]:
 # Unicode spaces (RE2 `\s` is ASCII only) and zero-width characters Thai text picks up.
 _SPACE_CLASS = "[\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
 _ZERO_WIDTH_CLASS = "[\u200b\u200c\u200d\u2060\ufeff]"
+_NEEDS_CLEANING = ("^ | $|  |[\t\n\r\x0b\x0c\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f"
+                   "\u205f\u2060\u3000\ufeff]")
 
 
 def _clean(text: str) -> str:
@@ -264,9 +271,12 @@ def _clean(text: str) -> str:
 
 
 def _clean_column(values: pd.Series) -> pd.Series:
-    """Vectorised _clean: stray whitespace anywhere, zero-width characters."""
-    values = values.str.replace(_ZERO_WIDTH_CLASS, "", regex=True)
-    return values.str.replace(_SPACE_CLASS, " ", regex=True).str.strip(" ")
+    """Vectorised _clean, applied only to the (few) cells that need it: regex is slow."""
+    values = values.fillna("")
+    dirty = values.str.contains(_NEEDS_CLEANING, regex=True)
+    if not dirty.any():
+        return values
+    return values.where(~dirty, values[dirty].map(_clean))
 
 
 def _arabic(values: pd.Series) -> pd.Series:
@@ -277,39 +287,41 @@ def _arabic(values: pd.Series) -> pd.Series:
     return values.where(~thai, values[thai].str.translate(THAI_DIGITS))
 
 
-def _to_frame(rows: list[list[str]], path: Path) -> pd.DataFrame:
-    """Records (record n = row n as a spreadsheet shows it) → cleaned all-string frame."""
-    if not any(any(c.strip() for c in cells) for cells in rows[:_HEADER_SEARCH_ROWS]):
+def _grid(records: list[list[str]]) -> pd.DataFrame:
+    """Records → all-string frame; row i is record i + 1, short records padded with ''."""
+    longest = max(map(len, records), default=0)
+    records = [r if len(r) == longest else [*r, *[""] * (longest - len(r))] for r in records]
+    return pd.DataFrame(records, columns=range(longest), dtype="str")
+
+
+def _to_frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Grid (row i = record i + 1, as a spreadsheet numbers it) → cleaned frame whose header
+    is the first row naming an LAO-code column (title rows above it are skipped)."""
+    top = [[_clean(c) for c in cells] for cells in grid.head(_HEADER_SEARCH_ROWS).to_numpy()
+           .tolist()]
+    nonblank = [i for i, cells in enumerate(top) if any(cells)]
+    if not nonblank:
         raise InputError("the file is empty", file=path)
-    top = [[_clean(c) for c in cells] for cells in rows[:_HEADER_SEARCH_ROWS]]
     header_at = next((i for i, cells in enumerate(top)
                       if any(_HEADER_KEYS.get(_key(c)) == "lao_code" for c in cells)),
-                     next(i for i, cells in enumerate(top) if any(cells)))
+                     nonblank[0])
     if header_at:
         log.info("%s: header in row %d (rows above it skipped)", path, header_at + 1)
     header = top[header_at]
     while header and not header[-1]:
         header = header[:-1]
     width = len(header)
-    records = rows[header_at + 1:]
-    longest = max(map(len, records), default=width)
-    records = [r if len(r) == longest else [*r, *[""] * (longest - len(r))] for r in records]
-    body = pd.DataFrame(records, columns=range(longest), dtype="str").apply(_clean_column)
-    body[SOURCE_ROW] = pd.Series(range(header_at + 2, header_at + 2 + len(body)), dtype="int64")
-    extra = body.columns[width:-1]
-    if len(extra):
-        spill = body[extra].ne("").any(axis=1)
-        if spill.any():
-            first = body[spill].iloc[0]
-            raise InputError(f"row has {width + extra.size} cells but the header has {width}: "
-                             "a missing or extra delimiter?", file=path,
-                             row=int(first[SOURCE_ROW]))
-    for i in range(body.shape[1] - 1, width):
-        body.insert(i, i, "")
-    body = body[[*range(width), SOURCE_ROW]]
-    body.columns = [*(h or f"(column {i + 1})" for i, h in enumerate(header)), SOURCE_ROW]
-    data = body.columns[:-1]
-    return body[body[data].ne("").any(axis=1)].reset_index(drop=True)  # blank lines: no data
+    body = grid.iloc[header_at + 1:].apply(_clean_column)
+    rows = pd.Series(body.index + 1, index=body.index, dtype="int64")
+    spill = body.iloc[:, width:].ne("").any(axis=1)
+    if spill.any():
+        raise InputError(f"row has more cells than the header's {width}: a missing or extra "
+                         "delimiter, or an unquoted comma?", file=path,
+                         row=int(rows[spill].iloc[0]))
+    body = body.iloc[:, :width].reindex(columns=range(width), fill_value="")
+    body.columns = [h or f"(column {i + 1})" for i, h in enumerate(header)]
+    body[SOURCE_ROW] = rows
+    return body[body.iloc[:, :width].ne("").any(axis=1)].reset_index(drop=True)  # no blank rows
 
 
 # ----------------------------------------------------------------------------- cell parsing
@@ -328,14 +340,14 @@ class _Reader:
     def col(self, canon: str) -> pd.Series:
         return self.raw[self.headers[canon]]
 
-    def flag(self, mask: pd.Series, canon: str | None, check: str, message: str,
-             severity: str = "error", values: pd.Series | None = None,
-             codes: pd.Series | None = None) -> None:
-        """One problem per row in `mask`; `message` may use {value}."""
-        column = self.headers.get(canon) if canon else None
-        values = self.col(canon) if values is None and canon in self.headers else values
+    def flag(self, mask: pd.Series, canon: str, check: str, message: str,
+             severity: str = "error", codes: pd.Series | None = None) -> None:
+        """One problem per row in `mask` about column `canon`; `message` may use {value}."""
+        if not mask.any():
+            return
+        column, values = self.headers[canon], self.col(canon)
         for i in mask[mask].index:
-            value = None if values is None else str(values[i])
+            value = str(values[i])
             code = None if codes is None or pd.isna(codes[i]) else str(codes[i])
             self.problems.append(Problem(
                 severity, message.format(value=value), file=str(self.path),
@@ -615,6 +627,9 @@ def read_published(path: str | Path) -> Loaded:
 
 
 def _done(loaded: Loaded) -> Loaded:
+    if loaded.rows_read == 0:
+        loaded.problems.append(Problem("error", "the file has a header but no data rows",
+                                       file=str(loaded.path), check="no_rows"))
     loaded.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     log.info("%s: %d rows read (%s): %d errors, %d warnings", loaded.path, loaded.rows_read,
              loaded.encoding, len(loaded.errors), len(loaded.warnings))

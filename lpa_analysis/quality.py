@@ -60,6 +60,8 @@ KEY_COLUMNS = {"registry": ["lao_code"], "scores": ["lao_code", "indicator_id"],
 THAILAND_LAT = (5.6, 20.5)
 THAILAND_LON = (97.3, 105.7)
 SEVERITY = {"critical": "error", "warning": "warning"}
+INDICATOR_RULES = ("points_in_levels", "not_applicable_allowed", "inapplicable_scored",
+                   "self_verified_gap")
 QUARANTINE_ID_COLUMNS = ["table", SOURCE_ROW, "lao_code", "indicator_id", "reasons"]
 
 
@@ -288,6 +290,11 @@ def _gx() -> _Gx:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every in-memory batch under this size (a hash of every cell, twice per
+    # validation: ~1 s of a national year). The build records the inputs' sha256 instead.
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False,
@@ -357,20 +364,20 @@ def _keys(*parts: pd.Series, where: pd.Series | None = None) -> pd.Series:
     n = len(parts[0])
     combined = np.zeros(n, dtype="int64")
     missing = np.zeros(n, dtype=bool) if where is None else ~where.to_numpy(dtype=bool)
-    uniques = []
+    names = []  # per part: the label of each distinct value
     for part in parts:
         codes, values = pd.factorize(part)
         missing |= codes < 0
         combined = combined * len(values) + codes
-        uniques.append(values)
+        names.append([_fmt(v) if isinstance(v, float) else str(v) for v in values.tolist()])
     codes = np.full(n, -1, dtype="int64")
     codes[~missing], distinct = pd.factorize(combined[~missing])
     labels = []
-    for value in distinct:
+    for value in distinct.tolist():
         label = []
-        for values in reversed(uniques):
-            value, k = divmod(int(value), len(values))
-            label.append(_fmt(values[k]) if isinstance(values[k], float) else str(values[k]))
+        for part_names in reversed(names):
+            value, k = divmod(value, len(part_names))
+            label.append(part_names[k])
         labels.append("|".join(reversed(label)))
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype="str")),
                      index=parts[0].index)
@@ -484,7 +491,10 @@ def _drop_redundant(gx_rows: pd.DataFrame, reader_rows: pd.DataFrame) -> pd.Data
     unparsed = (gx_rows["check"] == "required") & gx_rows[SOURCE_ROW].isin(error_rows)
     # An empty code is reported once, as 'required', not also as unknown.
     no_code = (gx_rows["check"] == "lao_in_registry") & gx_rows["lao_code"].isna()
-    return gx_rows[~repeat & ~unparsed & ~no_code]
+    # An unknown indicator has no levels or applicability to check against.
+    unknown = gx_rows.loc[gx_rows["check"] == "indicator_known", SOURCE_ROW]
+    per_indicator = gx_rows["check"].isin(INDICATOR_RULES) & gx_rows[SOURCE_ROW].isin(unknown)
+    return gx_rows[~repeat & ~unparsed & ~no_code & ~per_indicator]
 
 
 def _findings_frame(rows: list[dict]) -> pd.DataFrame:
@@ -523,7 +533,7 @@ def _split(table: str, frame: pd.DataFrame, findings: pd.DataFrame,
     bad = frame[SOURCE_ROW].isin(reasons.index)
     accepted = frame[~bad]
     kept = frame[bad]
-    dropped_rows = sorted(set(reasons.index) - set(frame[SOURCE_ROW]))
+    dropped_rows = sorted(reasons.index[~reasons.index.isin(frame[SOURCE_ROW])])
     ids = {p.row: p for p in problems if p.row is not None}
     dropped = pd.DataFrame({SOURCE_ROW: dropped_rows,
                             "lao_code": [ids[r].lao_code for r in dropped_rows],

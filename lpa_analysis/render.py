@@ -42,6 +42,9 @@ DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"  # /usr/bin/chromium is a wrapper
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCAL_SCHEMES = ("file:", "data:", "about:")
+# Page numbers in the bottom margin ("3 / 12"); Chromium fills the two spans.
+PAGE_FOOTER = ('<div style="width:100%; text-align:center; font-size:8px; color:#666;">'
+               '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 Backend = Literal["chromium", "weasyprint"]
 
 
@@ -185,7 +188,7 @@ def _toc(body: str, lang: str) -> str:
 _TABLE = re.compile(r'(<table\b[^>]*class="[^"]*dataframe[^"]*"[^>]*>)(.*?)(</table>)', re.S)
 _BODY_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td\b([^>]*)>(.*?)</td>", re.S)
-_NUMBER = re.compile(r"^[−+\-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$|^(nan|NaN|<NA>|None|–|True|False)?$")
+_NUMBER = re.compile(r"^[−+\-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$|^(nan|NaN|&lt;NA&gt;|NaT|None|–|True|False)?$")
 
 
 def _left_align_text_columns(html: str) -> str:
@@ -282,9 +285,22 @@ _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:[^)]*\)")
 _PDF_ID = re.compile(rb"/ID ?\[ ?<([0-9A-Fa-f]+)> ?<([0-9A-Fa-f]+)> ?\]")
 
 
+_PDF_NODE = re.compile(rb"\(node(\d{8})\)")
+
+
+def _renumber_nodes(data: bytes) -> bytes:
+    """A tagged Chromium PDF names its structure elements after DOM node numbers, which grow
+    with every page a reused tab has loaded. Number them 1, 2, … in their original order (so
+    the sorted ID tree stays sorted), keeping each the same length."""
+    old = sorted({int(n) for n in _PDF_NODE.findall(data)})
+    new = {n: i for i, n in enumerate(old, start=1)}
+    return _PDF_NODE.sub(lambda m: b"(node%08d)" % new[int(m.group(1))], data)
+
+
 def normalise_pdf(data: bytes, date: datetime | None) -> bytes:
-    """Same-length rewrite (xref offsets stay valid) of the Info dates to `date` (or leave
-    them when None) and of the document ID to a hash of the rest of the file."""
+    """Same-length rewrites (xref offsets stay valid): the Info dates to `date` (left alone when
+    None), structure-element node ids renumbered, the document ID (if any) to a hash of the
+    rest of the file."""
     if date is not None:
         stamp = date.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
@@ -294,6 +310,7 @@ def normalise_pdf(data: bytes, date: datetime | None) -> bytes:
             return new.ljust(len(old)) if len(new) <= len(old) else old
 
         data = _PDF_DATE.sub(fix_date, data)
+    data = _renumber_nodes(data)
     ids = _PDF_ID.search(data)
     if ids:
         digest = hashlib.md5(_PDF_ID.sub(b"", data), usedforsecurity=False).hexdigest().upper()
@@ -376,7 +393,9 @@ class PdfRenderer:
     def _chromium_pdf(self, html_path: Path) -> bytes:
         self._page.goto(html_path.as_uri(), wait_until="load")
         self._page.evaluate("document.fonts.ready")
-        return self._page.pdf(prefer_css_page_size=True, print_background=True, format="A4")
+        return self._page.pdf(prefer_css_page_size=True, print_background=True, format="A4",
+                              tagged=True, outline=True, display_header_footer=True,
+                              header_template="<div></div>", footer_template=PAGE_FOOTER)
 
     def _weasyprint_pdf(self, html_path: Path) -> bytes:
         import weasyprint

@@ -26,6 +26,40 @@ from lpa_analysis.geo import ProvinceInfo, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
 from lpa_analysis.schema import DIM_PCT, Framework, display_name, load_framework, to_be_year
 
+# What the report shows of each table (the CSV keeps every column). Missing: all columns.
+DISPLAY_COLUMNS = {
+    "pass_rate": ["label", "n", "passed", "rate", "ci_low", "ci_high"],
+    "top_bottom": ["rank_province", "lao_code", "name", "lao_type", "overall_pct", "band"],
+    "movers": ["direction", "rank", "lao_code", "name_th", "lao_type", "value_a", "value_b",
+               "change"],
+    "quality": ["table", "check", "severity", "count"],
+    "dimensions": ["level", "measure", "n", "mean", "median", "q1", "q3"],
+    "types": ["lao_type", "n", "median", "q1", "q3", "in_test", "note"],
+    "pairwise": ["group_a", "group_b", "n_a", "n_b", "median_a", "median_b", "p_holm",
+                 "rank_biserial"],
+    "change": ["measure", "n_pairs", "median_a", "median_b", "median_change", "ci_low",
+               "ci_high", "statistic", "p_value"],
+    "indicators": ["indicator_id", "indicator", "n_province", "attainment_province",
+                   "attainment_rest", "difference", "ci_low", "ci_high", "q_value"],
+    "ranks": ["lao_code", "name", "rank_nominal", "rank_median", "rank_p05", "rank_p95"],
+    "integrity": ["province_code", "n", "mean_gap", "ci_low", "ci_high", "leniency",
+                  "leniency_ci_low", "leniency_ci_high", "flag"],
+    "laos": ["lao_code", "name", "lao_type", *DIM_PCT, "overall_pct", "band",
+             "rank_province", "change"],
+    "provinces": ["province_code", "province", "n", "passed", "rate", "ci_low", "ci_high",
+                  "mean_overall"],
+    "league": ["rank", "province", "n", "value", "rank_low", "rank_high"],
+    "regions": ["region", "n", "passed", "rate", "ci_low", "ci_high"],
+    "alpha": ["dimension", "n_items", "n", "alpha", "std_alpha"],
+    "pca": ["component", "eigenvalue", "explained", "cumulative"],
+    "team_effect": ["province_code", "n", "estimate", "ci_low", "ci_high", "p_holm", "flag"],
+    "reconciliation": ["lao_code", "field", "published", "recomputed", "difference"],
+}
+PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest", "difference",
+                      "explained", "cumulative", "share_self_higher"}
+# Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
+PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
+MIN_LAOS_FOR_GAP_CHART = 5  # an indicator few LAOs have (e.g. PAO-only) only adds noise
 REFERENCE_DIR = "reference"  # national tables computed once per run, beside the build
 RANK_SIMULATIONS = 1000
 RANK_SEED = 2566
@@ -144,10 +178,28 @@ class _Report:
         return getattr(self, f"_chart_{name}")()
 
     # -- tables for people and for Excel --
-    def show(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """A table as people read it: names instead of codes, localised headers, rounded."""
-        frame = self.tables[name] if columns is None else self.tables[name][columns]
+    def people_table(self, name: str) -> pd.DataFrame:
+        """A table as people read it: chosen columns, proportions as per cent, names instead
+        of codes, localised headers (also what goes into the XLSX)."""
+        frame = self.tables[name]
+        columns = DISPLAY_COLUMNS.get(name)
+        if columns:
+            frame = frame[[c for c in columns if c in frame]]
+        frame = frame.copy()
+        proportions = PROPORTION_COLUMNS | (
+            {"ci_low", "ci_high"} if name in PROPORTION_CI_TABLES else set())
+        for column in frame.columns:
+            if column in proportions:
+                frame[column] = 100 * pd.to_numeric(frame[column], errors="coerce")
         return i18n.localise_table(frame.round(2), self.lang, strict=False)
+
+    def show(self, name: str, rows: int | None = None):
+        """The table for the report: no index, missing values as '–', data escaped."""
+        frame = self.people_table(name)
+        if rows is not None:
+            frame = frame.head(rows)
+        return frame.style.hide(axis="index").format(precision=2, na_rep=i18n.MISSING,
+                                                     escape="html")
 
     def write_tables(self, out_dir: str | Path) -> Path:
         """CSV per table (machine-readable column names) and one XLSX, a sheet per table with
@@ -158,7 +210,7 @@ class _Report:
         folder.mkdir(parents=True, exist_ok=True)
         for name, frame in self.tables.items():
             frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
-        write_workbook({name: self.show(name) for name in self.tables},
+        write_workbook({name: self.people_table(name) for name in self.tables},
                        folder / "tables.xlsx")
         (folder / "reproducibility.json").write_text(
             json.dumps(self.reproducibility(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -571,7 +623,8 @@ class ProvinceReport(_Report):
                                  pass_mark=70)
 
     def _chart_indicators(self):
-        gaps = self.tables["indicators"].dropna(subset=["difference"])
+        gaps = self.tables["indicators"].dropna(subset=["difference", "q_value"])
+        gaps = gaps[gaps["n_province"] >= MIN_LAOS_FOR_GAP_CHART]
         weakest = gaps.nsmallest(12, "difference").assign(
             label=lambda d: d["indicator_id"] + " " + d["indicator"].fillna(""))
         return plots.indicator_gap_bars(weakest, lang=self.lang)
@@ -663,7 +716,8 @@ class NationalReport(_Report):
             "pairwise": stats.pairwise_types(self.national),
             "regions": stats.pass_rate(self.national, by="region"),
             "trend_regions": self.reference["trend_region"],
-            "indicator_distribution": composite.indicator_distribution(scores),
+            "indicator_distribution": (dist := composite.indicator_distribution(scores)),
+            "outlier_indicators": dist[dist["flag_outliers"].fillna(False).astype(bool)],
             "correlations": composite.dimension_correlations(self.national),
             "alpha": composite.cronbach_alpha(scores),
             "pca": composite.pca_dimensions(self.national),

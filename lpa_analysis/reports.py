@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -203,7 +204,50 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
     jobs = make_jobs(year, chosen, lang=lang, formats=set(formats), data_dir=data_dir,
                      processed_dir=processed_dir, out_dir=out_dir, years=years,
                      national=national, extra_parameters=extra_parameters)
+    started = time.perf_counter()
     results = run_jobs(jobs, workers=workers, cluster=cluster, force=force, on_result=on_result)
     index = write_index(year, out_dir, processed_dir, lang, results)
+    write_run_manifest(year, jobs, results, index, years=years, processed_dir=processed_dir,
+                       parameters={"year": year, "provinces": provinces, "lang": lang,
+                                   "formats": sorted(formats), "national": national,
+                                   "data_dir": str(data_dir.resolve()),
+                                   "extra_parameters": extra_parameters or {}},
+                       seconds=time.perf_counter() - started)
     return RunOutcome(year, results, index, backend)
+
+
+def _job_outputs(job: Job) -> list[Path]:
+    files = [Path(job.html_path)] + ([Path(job.pdf_path)] if job.pdf_path else [])
+    tables = Path(job.out_dir) / "tables"
+    if tables.is_dir():
+        files += [p for p in tables.rglob("*") if p.is_file()]
+    return [p for p in files if p.is_file()]
+
+
+def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], index: Path, *,
+                       years: list[int], processed_dir: Path, parameters: dict,
+                       seconds: float) -> Path:
+    """reports/<year>/manifest.json: inputs of every year the reports read, the notebooks,
+    the environment and every output file of the run with its sha256."""
+    from lpa_analysis.build import load_processed
+    from lpa_analysis.manifest import file_records, write_manifest
+
+    year_dir = index.parent
+    ok = {r.key for r in results if r.status != "failed"}
+    outputs = [index] + [p for job in jobs if job.key in ok for p in _job_outputs(job)]
+    infos = {y: load_processed(y, processed_dir).info for y in years}
+    inputs = sorted({(i["path"], i["size"], i["sha256"]) for info in infos.values()
+                     for i in info["inputs"]})
+    notebooks = sorted({Path(job.notebook) for job in jobs})
+    return write_manifest(
+        year_dir, kind="reports", parameters=parameters,
+        inputs=[{"path": p, "size": s, "sha256": h} for p, s, h in inputs],
+        outputs=file_records(year_dir, outputs),
+        extra={"notebooks": {p.name: sha256_file(p) for p in notebooks},
+               "years": years, "findings": {str(y): info["counts"]["findings"]
+                                            for y, info in infos.items()},
+               "failed": sorted(r.key for r in results if r.status == "failed")},
+        run={"seconds": round(seconds, 2),
+             "jobs": {r.key: {"status": r.status, "seconds": round(r.seconds, 2)}
+                      for r in results}})
 

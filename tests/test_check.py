@@ -207,3 +207,25 @@ def test_published_inconsistencies(data, tmp_path):
     assert {(p.check, p.row) for p in report.problems} >= {
         ("band_mismatch", 2), ("passed_mismatch", 4), ("overall_not_mean", 5), ("unknown_lao", 6)}
     assert report.summary["registry_laos_missing"] == 1
+
+
+# ----------------------------------------------------------------------------- demo data
+
+def test_every_planted_defect_of_the_dirty_demo_is_found_at_its_row(tmp_path):
+    """The demo's --dirty scores against its truth.json: harmful defects are errors at their
+    rows; harmless ones (Thai digits, whitespace) read cleanly."""
+    from lpa_analysis import demo
+
+    folder = demo.generate(tmp_path / "demo", years=[2566], provinces=["54"], dirty=True)
+    defects = json.loads((folder / "truth.json").read_text(encoding="utf-8"))["years"]["2566"][
+        "defects"]
+    report = check_file(next((folder / "scores").glob("2566.*")), "scores")
+    error_rows = {p.row for p in report.problems if p.severity == "error"}
+    assert {d["source_row"] for d in defects if not d["benign"]} == error_rows
+    assert report.exit_code == 1
+
+
+def test_a_header_without_rows_is_not_usable(tmp_path):
+    REGISTRY.iloc[:0].to_csv(tmp_path / "registry.csv", index=False)
+    result = lpa(tmp_path / "registry.csv", "--kind", "registry")
+    assert result.exit_code == 1 and "no data rows" in result.stdout

@@ -343,3 +343,29 @@ def test_find_input_missing_and_ambiguous(tmp_path):
     REGISTRY.to_excel(root / "registry.xlsx", index=False)
     with pytest.raises(InputError, match="registry.csv, registry.xlsx"):
         find_input(root, "registry")
+
+
+def test_semicolon_csv_and_xlsx_with_a_title_row(tmp_path):
+    REGISTRY.to_csv(tmp_path / "semi.csv", index=False, sep=";")
+    semi = read_registry(tmp_path / "semi.csv")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ทะเบียน อปท. จังหวัดเชียงใหม่"])
+    sheet.append([])
+    sheet.append(list(REGISTRY.columns))
+    for row in REGISTRY.itertuples(index=False):
+        sheet.append(list(row))
+    book.save(tmp_path / "titled.xlsx")
+    titled = read_registry(tmp_path / "titled.xlsx")
+    pd.testing.assert_frame_equal(_canonical(semi), _canonical(titled))
+    assert titled.frame[SOURCE_ROW].tolist() == [4, 5, 6, 7, 8]
+    assert semi.frame["lao_code"].tolist() == REGISTRY[CODE].tolist()
+
+
+def test_minimal_registry_without_optional_columns(tmp_path):
+    minimal = REGISTRY[[CODE, NAME, TYPE]].assign(province_code="๕๐")
+    loaded = read_registry(_write_csv(minimal, tmp_path / "minimal.csv"))
+    assert loaded.errors == [] and set(loaded.frame["province_th"]) == {"เชียงใหม่"}
+    assert loaded.frame[["lat", "lon", "area_km2", "district_th"]].isna().all().all()

@@ -210,10 +210,17 @@ def test_chromium_pdf_is_a4_with_searchable_thai(chromium, html_files, tmp_path,
     assert HEADING in text and SENTENCE in text
     assert "เทศบาลตำบลช่อแฮ" in text and HOSTILE in text
     assert chromium.blocked == []
+    # Bookmarks (PDF outline) for the sections: titles as (ASCII) or <UTF-16 hex> strings.
+    section = i18n.t("section.summary", lang)
+    data = pdf.read_bytes()
+    assert b"/Outlines" in data
+    assert (f"/Title <FEFF{section.encode('utf-16-be').hex().upper()}>".encode() in data
+            or f"/Title ({section})".encode() in data)
 
 
 def test_chromium_pdf_is_byte_identical_with_a_fixed_date(chromium, html_files, tmp_path):
     a = chromium.render(html_files["th"], tmp_path / "a.pdf")
+    chromium.render(html_files["en"], tmp_path / "between.pdf")  # the reused tab moves on
     b = chromium.render(html_files["th"], tmp_path / "b.pdf")
     assert a.read_bytes() == b.read_bytes()
     info = subprocess.run([_need("pdfinfo"), str(a)], capture_output=True, text=True).stdout

@@ -68,6 +68,21 @@ def test_funnel_table_matches_r(expected, laos, key, value, method):
     assert got["outside_998"].tolist() == ref["outside_998"].tolist()
 
 
+def test_near_ceiling_pass_rates_match_r(expected):
+    """A pass rate near 1, as in the LPA: all-pass provinces are not 'above' although they lie
+    on or above the interpolated line; the planted weak province (18) is 'below'."""
+    ceiling = pd.read_csv(REF / "funnel_ceiling.csv", dtype={"province_code": str})
+    ref = pd.DataFrame(expected["pass_ceiling"])
+    got = funnel(ceiling)
+    for column in ["value", "target", *LIMITS]:
+        np.testing.assert_allclose(got[column], ref[column], rtol=0, atol=1e-9, err_msg=column)
+    assert got["outside_95"].tolist() == ref["outside_95"].tolist()
+    assert got["outside_998"].tolist() == ref["outside_998"].tolist()
+    assert got.set_index("province_code")["outside_998"].to_dict() == {
+        c: "below" if c == "18" else "within" for c in got["province_code"]}
+    assert (got["value"] > got["upper_998"]).any()  # a line-crosser that is not significant
+
+
 def test_planted_outliers_fall_outside_998(laos):
     got = funnel(laos, value="overall_pct").set_index("province_code")
     # R planted: province 18 six points low, 21 five points high (funnel.R)
@@ -79,7 +94,7 @@ def test_planted_outliers_fall_outside_998(laos):
 def test_events_count_passed_laos(laos):
     got = funnel(laos).set_index("province_code")
     assert got["events"].sum() == laos["passed"].sum()
-    assert got["value"].mul(got["n"]).round(9).equals(got["events"].astype(float))
+    np.testing.assert_allclose(got["value"] * got["n"].astype(float), got["events"], atol=1e-9)
 
 
 def test_empty_input_gives_empty_table():

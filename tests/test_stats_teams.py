@@ -151,6 +151,37 @@ def test_disagreement_rate_counts_changed_points():
     assert got.loc["51", "disagreement_rate"] == 0
 
 
+# ------------------------------------------------------------------ demo data (truth.json)
+
+@pytest.fixture(scope="module")
+def national_demo(tmp_path_factory) -> tuple[pd.DataFrame, dict]:
+    """One national demo year (7,849 LAOs), scored by the scoring engine (≈ 10 s)."""
+    from lpa_analysis import demo
+    from lpa_analysis.io import read_registry, read_scores
+    from lpa_analysis.scoring import score_laos
+
+    folder = demo.generate(tmp_path_factory.mktemp("demo") / "national", years=[2566])
+    registry = read_registry(folder / "registry.csv").frame
+    scores = read_scores(folder / "scores" / "2566.parquet").frame
+    scored = score_laos(scores, registry, demo.framework(2566)).laos
+    return scored, json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+
+
+def test_recovers_the_demo_datas_planted_teams(national_demo):
+    scored, truth = national_demo
+    planted = {t["province_code"]: kind for kind in ("lenient", "strict")
+               for t in truth["verification_teams"][kind]}
+    got = team_effect(scored).set_index("province_code")
+    assert got["flag"].dropna().to_dict() == planted
+    for code, kind in planted.items():
+        assert (got.loc[code, "estimate"] > 0) == (kind == "lenient")
+        assert got.loc[code, "ci_low"] * got.loc[code, "ci_high"] > 0  # CI excludes 0
+    # the planted self-assessment inflation shows in the gap table
+    gap = self_vs_verified_gap(scored).set_index("province_code").drop(list(planted))
+    inflation = truth["self_inflation"]["mean_pct_points"]
+    assert abs(gap["mean_gap"].median() - inflation) < 2
+
+
 # ------------------------------------------------------------------ edge cases
 
 def frame(**columns) -> pd.DataFrame:

@@ -5,3 +5,4 @@ from lpa_analysis.commands import reports  # noqa: F401
 from lpa_analysis.commands import quality  # noqa: F401
 from lpa_analysis.commands import export  # noqa: F401
 from lpa_analysis.commands import demo  # noqa: F401
+from lpa_analysis.commands import audit  # noqa: F401

@@ -21,17 +21,26 @@ class Kind(str, Enum):
 
 @app.command()
 def check(
-    file: Path = typer.Argument(..., help="The file to check (.csv, .xlsx, .parquet; .yml for a framework)."),
+    file: Path = typer.Argument(
+        ..., help="The file to check (.csv, .xlsx, .parquet; .yml for a framework)."),
     kind: Kind = typer.Option(..., "--kind", "-k", help="What the file is."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (UTF-8)."),
-    framework: Path | None = typer.Option(None, "--framework", help="Framework YAML to check scores/published against."),
-    registry: Path | None = typer.Option(None, "--registry", help="Registry to check scores/published against."),
-    data: Path | None = typer.Option(None, "--data", help="Data folder holding registry and frameworks/lpa-<year>.yml."),
-    year: int | None = typer.Option(None, "--year", "-y", help="Year of the framework in --data (default: the file name, e.g. scores/2566.csv)."),
-    show: int = typer.Option(10, "--show", help="Problems shown per kind of problem (all are in --json)."),
+    framework: Path | None = typer.Option(
+        None, "--framework", help="Framework YAML to check scores/published against."),
+    registry: Path | None = typer.Option(
+        None, "--registry", help="Registry to check scores/published against."),
+    data: Path | None = typer.Option(
+        None, "--data", help="Data folder with registry.* and frameworks/lpa-<year>.yml."),
+    year: int | None = typer.Option(
+        None, "--year", "-y",
+        help="Year of the framework in --data (default: from the file name, scores/2566.csv)."),
+    show: int = typer.Option(
+        10, "--show", help="Problems shown per kind of problem (--json has them all)."),
 ) -> None:
-    """Check one input file before a build: rows, LAOs, counts by type and
-    province, and every problem with its row and column.
+    """Check one input file before a build; list every problem with its row.
+
+    Prints rows, LAOs, counts by type and province, and the problems found,
+    grouped, each with its row and column (--json: all of it as JSON).
 
     Scores and published results are also checked against a framework and a
     registry: known indicators and LAOs, allowed point levels, N/A only where

@@ -19,6 +19,24 @@ def _years_table(truth: dict) -> str:
     return "\n".join(lines)
 
 
+def _files_table(truth: dict) -> str:
+    scores = "csv" if truth["dirty"] else "parquet"
+    rows = [
+        ("registry.csv", "one row per LAO, canonical columns; `name_th` without the type "
+         "prefix, as DLA publishes"),
+        ("frameworks/lpa-<year>.yml", "the year's framework: five dimensions, ~200 indicators, "
+         "levels, pilot and type-specific indicators"),
+        (f"scores/<year>.{scores}", "one row per LAO × indicator: self-assessed and verified "
+         "points, not-applicable flag, verification team"),
+        ("published/<year>.csv", "the \"officially published\" results: dimension %, overall %, "
+         "pass, band"),
+        ("truth.json", "the ground truth of everything planted — **for tests only**, no product "
+         "code reads it"),
+    ]
+    return "\n".join(["| file | content |", "|---|---|",
+                      *(f"| `{name}` | {text} |" for name, text in rows)])
+
+
 def _mean_gap(truth: dict) -> float:
     gaps = [rec["measured"]["mean_self_minus_verified_pct_points"]
             for rec in truth["years"].values()]
@@ -58,13 +76,7 @@ years {', '.join(sorted(truth['years']))}. The same seed always gives byte-ident
   maxima follow published LPA sheets), and every score.
 
 ## Files
-| file | content |
-|---|---|
-| `registry.csv` | one row per LAO, canonical columns; `name_th` without the type prefix, as DLA publishes |
-| `frameworks/lpa-<year>.yml` | the year's framework: five dimensions, ~200 indicators, levels, pilot and type-specific indicators |
-| `scores/<year>.{'csv' if truth['dirty'] else 'parquet'}` | one row per LAO × indicator: self-assessed and verified points, not-applicable flag, verification team |
-| `published/<year>.csv` | the "officially published" results: dimension %, overall %, pass, band |
-| `truth.json` | the ground truth of everything planted — **for tests only**, no product code reads it |
+{_files_table(truth)}
 
 ## How the scores were made
 Each LAO has a lasting ability and a small yearly wobble; each indicator a fixed difficulty;

@@ -124,7 +124,7 @@ def bar_with_ci(rates: pd.DataFrame, *, lang: str, scale: float = 100,
 
 
 def type_comparison(laos: pd.DataFrame, *, lang: str, value: str = "overall_pct",
-                    pass_mark: float | None = PASS_MARK) -> Chart:
+                    pass_mark: float | None = PASS_MARK, value_label: str | None = None) -> Chart:
     """Scores by LAO type: a box and the LAOs as points per type, types in DLA order.
 
     laos: columns lao_type and `value` (per cent, default overall_pct).
@@ -143,8 +143,8 @@ def type_comparison(laos: pd.DataFrame, *, lang: str, value: str = "overall_pct"
         labels.append(f"{i18n.lao_type_label(kind, lang, short=True)}\n"
                       + i18n.t("chart.n_equals", lang, n=len(values)))
     ax.set_xticks(range(len(present)), labels)
-    ax.set_ylabel(i18n.t(f"col.{value}", lang) if f"col.{value}" in i18n.messages()
-                  else i18n.t("chart.score_pct", lang))
+    ax.set_ylabel(value_label or i18n.t("chart.overall_pct" if value == "overall_pct"
+                                        else "chart.score_pct", lang))
     ax.set_ylim(0, 102)
     ax.grid(axis="x", visible=False)
     if pass_mark is not None:

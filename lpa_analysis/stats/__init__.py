@@ -24,3 +24,4 @@ from lpa_analysis.stats.funnel import funnel, funnel_curve  # noqa: F401
 from lpa_analysis.stats.indicators import indicator_gaps  # noqa: F401
 from lpa_analysis.stats.teams import gap_model, self_vs_verified_gap, team_effect  # noqa: F401
 from lpa_analysis.stats.trends import trend_table  # noqa: F401
+from lpa_analysis.stats.league import league_table  # noqa: F401

@@ -40,6 +40,7 @@ PILOT = "pilot"
 ALL_NOT_APPLICABLE = "all_not_applicable"
 
 MEASURES = [*DIM_PCT, "overall_pct"]
+COUNT_COLUMNS = {"n", "k_groups", "passed", "count", "rank"}
 BAND_ORDER = ["excellent", "very_good", "good", "below"]
 LEVELS = {
     "lao_type": [t.value for t in LAO_TYPE_ORDER],
@@ -103,8 +104,17 @@ def select(frame: pd.DataFrame, key: dict) -> pd.DataFrame:
 
 
 def tidy(rows: list[dict], columns: Sequence[str]) -> pd.DataFrame:
-    """A DataFrame with exactly `columns`, in order (also when `rows` is empty)."""
+    """A DataFrame with exactly `columns`, in order (also when `rows` is empty).
+
+    Counts (n, n_*, k_groups, passed, count, rank) are nullable integers, so that a count
+    missing from a note row does not turn the others into 2.0.
+    """
     out = pd.DataFrame(rows, columns=list(columns))
+    for column in out.columns:
+        if column in COUNT_COLUMNS or column.startswith("n_"):
+            counts = pd.to_numeric(out[column], errors="coerce")
+            if (counts.dropna() % 1 == 0).all():
+                out[column] = counts.astype("Int64")
     if "note" in out:
         out["note"] = out["note"].astype("object").where(out["note"].notna(), None)
     return out

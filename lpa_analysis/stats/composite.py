@@ -135,9 +135,9 @@ def cronbach_alpha(indicator_scores: pd.DataFrame, value: str = "attainment",
     rows = []
     for key, part in groups(counted, by):
         for dimension in DIMENSION_IDS:
-            items = part[part["dimension"] == dimension].pivot_table(
-                index="lao_code", columns="indicator_id", values=value, aggfunc="first",
-                dropna=False, observed=True)
+            rows_d = part.loc[part["dimension"] == dimension, ["lao_code", "indicator_id", value]]
+            items = rows_d.drop_duplicates(["lao_code", "indicator_id"]).pivot(
+                index="lao_code", columns="indicator_id", values=value)
             rows.append({**key, "dimension": dimension, **_alpha(items)})
     return tidy(rows, [*by, *ALPHA_COLUMNS])
 

@@ -9,7 +9,9 @@ interpolation (his Appendix A.1.1): with r_p the p-quantile of Binomial(n, p0),
 α = (F(r_p) − p) / (F(r_p) − F(r_p − 1)) and the limit is (r_p − α) / n. Unlike the normal
 approximation p0 ± z·√(p0(1−p0)/n) they stay inside [0, 1] when the pass rate is near 0 or 1
 and provinces are small; `method='normal'` gives the approximation. Limits for means are
-target ± z·sd/√n with the national LAO-level sd. z are exact normal quantiles (1.95996…,
+target ± z·sd/√n with the national LAO-level sd. With exact limits a unit is 'above' /
+'below' when the binomial probability of a count at least / at most as extreme as its own is
+below (1 − level)/2 — the interpolated lines themselves can sit up to one LAO inside that. z are exact normal quantiles (1.95996…,
 3.09023…, which the paper rounds to 1.96 and 3.09).
 """
 
@@ -75,10 +77,25 @@ def _unit_row(x: np.ndarray, kind: Kind, target: float, sd: float, method: Metho
         return {**row, "z": np.nan, "outside_95": "within", "outside_998": "within",
                 "note": NO_VARIATION}
     row["z"] = (row["value"] - target) / se
-    for name in LEVELS:
-        row[f"outside_{name}"] = ("above" if row["value"] > row[f"upper_{name}"] else
-                                  "below" if row["value"] < row[f"lower_{name}"] else "within")
+    for name, level in LEVELS.items():
+        row[f"outside_{name}"] = _side(row, name, 1 - level, kind == "proportion"
+                                       and method == "exact", n, target)
     return {**row, "note": None}
+
+
+def _side(row: dict, name: str, alpha: float, exact: bool, n: int, target: float) -> str:
+    """'above' / 'below' / 'within'. Exact: by the binomial tail probability of the observed
+    count, because the interpolated upper limit lies up to one LAO below the count that is
+    really significant (with a 99 % national pass rate every all-pass province would otherwise
+    be 'above'); the interpolated lines are for drawing."""
+    if exact:
+        events = row["events"]
+        if st.binom.sf(events - 1, n, target) < alpha / 2:
+            return "above"
+        return "below" if st.binom.cdf(events, n, target) < alpha / 2 else "within"
+    if row["value"] > row[f"upper_{name}"]:
+        return "above"
+    return "below" if row["value"] < row[f"lower_{name}"] else "within"
 
 
 def funnel_curve(target: float, n_range: Iterable[float], kind: Kind = "proportion",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats as st
@@ -61,7 +63,9 @@ def _welch(x: np.ndarray, y: np.ndarray) -> dict:
         return {**row, "note": NOT_ENOUGH_DATA}
     if np.ptp(x) == 0 and np.ptp(y) == 0:  # zero standard error: no t, no CI
         return {**row, "note": NO_VARIATION}
-    test = st.ttest_ind(x, y, equal_var=False)
+    with warnings.catch_warnings():  # one side all equal: scipy warns, the zero SD is exact
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        test = st.ttest_ind(x, y, equal_var=False)
     ci = test.confidence_interval(0.95)
     return {**row, "ci_low": ci.low, "ci_high": ci.high, "statistic": test.statistic,
             "df": test.df, "p_value": test.pvalue, "note": None}

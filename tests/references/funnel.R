@@ -1,6 +1,7 @@
 # Reference values for tests/test_stats_funnel.py (Spiegelhalter 2005 funnel plots).
 # Run from the project root:  Rscript tests/references/funnel.R
-# Writes funnel_input.csv (synthetic LAOs) and funnel.json (expected limits and flags).
+# Writes funnel_input.csv (synthetic LAOs), funnel_ceiling.csv (a pass rate near 1) and
+# funnel.json (expected limits and flags).
 # Written independently of lpa_analysis: base R qbinom/pbinom/qnorm only.
 library(jsonlite)
 set.seed(2566)
@@ -45,23 +46,39 @@ laos <- do.call(rbind, lapply(seq_along(sizes), function(i) data.frame(
 write.csv(laos, "tests/references/funnel_input.csv", row.names = FALSE)
 
 flag <- function(v, lo, hi) ifelse(v > hi, "above", ifelse(v < lo, "below", "within"))
-funnel_table <- function(v, exact, is_mean = FALSE) {
+funnel_table <- function(laos, v, exact, is_mean = FALSE) {
   target <- mean(v); sd_all <- sd(v)
   agg <- aggregate(v, list(province_code = laos$province_code),
                    function(x) c(n = length(x), value = mean(x)))
   tab <- data.frame(province_code = agg$province_code, n = agg$x[, "n"], value = agg$x[, "value"])
   lim <- limits(tab$n, target, exact, if (is_mean) sd_all else NULL)
   tab <- cbind(tab, target = target, as.data.frame(lim))
-  tab$outside_95 <- flag(tab$value, tab$lower_95, tab$upper_95)
-  tab$outside_998 <- flag(tab$value, tab$lower_998, tab$upper_998)
+  if (exact) {  # by the binomial tail probability of the observed count
+    events <- round(tab$value * tab$n)
+    for (lv in c("95", "998")) {
+      tail <- (1 - as.numeric(paste0("0.", lv))) / 2
+      tab[[paste0("outside_", lv)]] <- ifelse(
+        1 - pbinom(events - 1, tab$n, target) < tail, "above",
+        ifelse(pbinom(events, tab$n, target) < tail, "below", "within"))
+    }
+  } else {
+    tab$outside_95 <- flag(tab$value, tab$lower_95, tab$upper_95)
+    tab$outside_998 <- flag(tab$value, tab$lower_998, tab$upper_998)
+  }
   tab
 }
+# A near-ceiling nation (pass rate ~0.99, as in the LPA): all-pass provinces are not 'above'.
+ceiling <- laos[, c("province_code", "passed")]
+ceiling$passed <- seq_len(nrow(ceiling)) %% 80 != 0
+ceiling$passed[ceiling$province_code == "18"] <- rep(c(FALSE, TRUE, TRUE), length.out = 120)
+write.csv(ceiling, "tests/references/funnel_ceiling.csv", row.names = FALSE)
 out <- list(
+  pass_ceiling = funnel_table(ceiling, as.numeric(ceiling$passed), TRUE),
   curves_exact = curves,
   curve_normal = normal_curve,
-  pass_exact = funnel_table(as.numeric(laos$passed), TRUE),
-  pass_normal = funnel_table(as.numeric(laos$passed), FALSE),
-  mean_overall = funnel_table(laos$overall_pct, FALSE, is_mean = TRUE)
+  pass_exact = funnel_table(laos, as.numeric(laos$passed), TRUE),
+  pass_normal = funnel_table(laos, as.numeric(laos$passed), FALSE),
+  mean_overall = funnel_table(laos, laos$overall_pct, FALSE, is_mean = TRUE)
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, dataframe = "columns"),
            "tests/references/funnel.json")

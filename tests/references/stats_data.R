@@ -1,6 +1,8 @@
 # Synthetic, real-shaped inputs shared by the stats reference scripts (descriptive.R, compare.R,
 # change.R, indicators.R, trends.R) and by tests/test_stats_*.py, which read the same CSVs.
-# Run from the project root:  Rscript tests/references/stats_data.R   (then the topic scripts)
+# Run from the project root (data first, then each topic; R >= 4.2 with jsonlite):
+#   Rscript tests/references/stats_data.R
+#   for t in descriptive compare change indicators trends; do Rscript tests/references/$t.R; done
 # Three provinces (Chiang Mai 50, Nakhon Ratchasima 30, Songkhla 90), each with one PAO (so one
 # type always has n = 1), municipalities and SAOs; scores rounded to 0.1 so that ranks tie.
 set.seed(25660)
