@@ -8,6 +8,7 @@ collect every failure, then fail).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import multiprocessing
@@ -71,7 +72,61 @@ def fingerprint(*parts: object) -> str:
 
 # --- inside a worker -------------------------------------------------------------------------
 
-def _failed_cell(exc: BaseException, executed: Path) -> int | None:
+# Each worker keeps one kernel with the heavy imports done and reuses it for its notebooks,
+# clearing the namespace (%reset) before each: starting a kernel and importing pandas, scipy,
+# matplotlib and lpa_analysis costs ~2 s a notebook, more than the notebook itself. A kernel
+# that saw a failure is discarded, so one broken province cannot leak into the next.
+WARMUP = "import lpa_analysis.report, lpa_analysis.plots, lpa_analysis.stats, IPython.display"
+_KERNEL = None
+
+
+def _client(km):
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    return kc
+
+
+def _run_code(km, code: str) -> None:
+    kc = _client(km)
+    try:
+        reply = kc.execute_interactive(code, timeout=300, store_history=False,
+                                       output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel could not run {code!r}: {reply['content'].get('evalue')}")
+    finally:
+        kc.stop_channels()
+
+
+def _discard_kernel() -> None:
+    global _KERNEL
+    if _KERNEL is not None:
+        try:
+            _KERNEL.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 — a dead kernel needs no shutdown
+            pass
+    _KERNEL = None
+
+
+def warm_kernel():
+    """This worker's kernel, started (and warmed up) on first use, with a clean namespace."""
+    global _KERNEL
+    from jupyter_client.manager import KernelManager
+
+    if _KERNEL is not None and not _KERNEL.is_alive():
+        _discard_kernel()
+    if _KERNEL is None:
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel()
+        atexit.register(_discard_kernel)
+        _KERNEL = km
+        _run_code(km, WARMUP)
+    else:
+        _run_code(_KERNEL, "%reset -f")
+    return _KERNEL
+
+
+def _failed_cell(executed: Path) -> int | None:
     """Index of the first cell whose output is an error, read from the partial notebook."""
     import nbformat
 
@@ -109,7 +164,7 @@ def _publish(staging: Path, job: Job) -> list[str]:
     return published
 
 
-def run_job(job: Job) -> JobResult:
+def run_job(job: Job, reuse_kernel: bool = True) -> JobResult:
     """Execute, export HTML (and PDF), publish. Notebook errors come back as a failed result."""
     import papermill as pm
 
@@ -125,8 +180,10 @@ def run_job(job: Job) -> JobResult:
             pm.execute_notebook(job.notebook, str(executed),
                                 parameters={**job.parameters, "out_dir": str(staging)},
                                 kernel_name="python3", progress_bar=False, log_output=False,
-                                request_save_on_cell_execute=False)
+                                request_save_on_cell_execute=False,
+                                km=warm_kernel() if reuse_kernel else None)
         except Exception as exc:  # noqa: BLE001 — any notebook failure is this job's result
+            _discard_kernel()
             return _failure(job, exc, executed, started)
         render.export_html(executed, staging / "report.html", title=job.title, lang=job.lang)
         backend = render.pdf_backend() if job.pdf_path else None
@@ -152,7 +209,7 @@ def _failure(job: Job, exc: BaseException, executed: Path, started: float) -> Jo
     evalue = getattr(exc, "evalue", str(exc))
     log.debug("job %s failed:\n%s", job.key, "".join(traceback.format_exception(exc)))
     return JobResult(job.key, "failed", time.perf_counter() - started,
-                     error=f"{ename}: {evalue}".strip(), cell=_failed_cell(exc, executed),
+                     error=f"{ename}: {evalue}".strip(), cell=_failed_cell(executed),
                      debug_notebook=str(debug) if debug else None)
 
 
@@ -164,10 +221,13 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
                                mp_context=multiprocessing.get_context("spawn"))
 
 
-def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster: str | None = None,
+def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster=None,
              force: bool = False,
              on_result: Callable[[JobResult], None] | None = None) -> list[JobResult]:
-    """Run every job; unchanged ones are skipped unless `force`. Never stops at a failure."""
+    """Run every job; unchanged ones are skipped unless `force`. Never stops at a failure.
+
+    cluster: a Dask scheduler address ('tcp://host:8786') or a `distributed.Client`; without
+    it, `workers` local processes (default: one per core)."""
     jobs = list(jobs)
     results: list[JobResult] = []
     todo = []
@@ -215,7 +275,7 @@ def _run_local(todo: list[Job], workers: int, on_result) -> list[JobResult]:
     return results
 
 
-def _run_dask(todo: list[Job], address: str, on_result) -> list[JobResult]:
+def _run_dask(todo: list[Job], address, on_result) -> list[JobResult]:
     """The same jobs on an existing Dask cluster (`tcp://host:8786` or a LocalCluster)."""
     from distributed import Client, as_completed
 

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -209,11 +210,21 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
 
 
 def load_processed(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Processed:
-    """The tables `build_year` wrote; a missing year is an error that says how to build it."""
+    """The tables `build_year` wrote; a missing year is an error that says how to build it.
+
+    Cached per process while the build is unchanged (a warm report kernel renders many
+    provinces from the same national tables): treat the frames as read-only."""
     year = to_be_year(year)
-    folder = Path(processed_dir) / str(year)
-    if not (folder / "build.json").is_file():
+    folder = (Path(processed_dir) / str(year)).resolve()
+    info_path = folder / "build.json"
+    if not info_path.is_file():
         raise InputError(f"year {year} is not built; run: lpa build --year {year}", file=folder)
+    stat = info_path.stat()
+    return _load_processed(year, folder, (stat.st_mtime_ns, stat.st_size, stat.st_ino))
+
+
+@lru_cache(maxsize=8)
+def _load_processed(year: int, folder: Path, _stamp: tuple) -> Processed:
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
     info = json.loads((folder / "build.json").read_text(encoding="utf-8"))
     return Processed(year=year, info=info, **tables)

@@ -17,7 +17,9 @@ import pandas as pd
 
 from lpa_analysis import geo
 from lpa_analysis.errors import InputError, Problem
-from lpa_analysis.io import Loaded, find_input, read_published, read_registry, read_scores
+from lpa_analysis.io import (
+    Loaded, find_input, input_candidates, read_published, read_registry, read_scores,
+)
 from lpa_analysis.log import log
 from lpa_analysis.schema import (
     DIM_PCT, LAO_TYPE_ORDER, LAO_TYPE_TH, SOURCE_ROW, Framework, LaoType, load_framework,
@@ -75,7 +77,8 @@ class CheckReport:
                 lines.append(f"  {key.replace('_', ' ')}: "
                              + " · ".join(f"{k} {_fmt(v)}" for k, v in s[key].items()))
         lines += [f"  note: {n}" for n in self.notes]
-        lines.append(f"  problems: {self.errors:,} errors, {self.warnings:,} warnings")
+        lines.append(f"  problems: {_plural(self.errors, 'error')}, "
+                     f"{_plural(self.warnings, 'warning')}")
         groups: dict[tuple[str, str], list[Problem]] = {}
         for p in self.problems:
             groups.setdefault((p.severity, p.check or "other"), []).append(p)
@@ -91,6 +94,10 @@ class CheckReport:
 
 def _fmt(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _where(p: Problem) -> str:
@@ -142,10 +149,12 @@ def _references(path: Path, framework, registry, data_dir, year,
     """Framework and registry frame to check against, from options or the data folder."""
     if data_dir is None and path.parent.name in ("scores", "published"):
         data_dir = path.parent.parent
-    if year is None and path.stem.isdigit():
-        year = int(path.stem)
+    try:
+        year = to_be_year(year) if year is not None else _year_of(path)
+    except ValueError as exc:
+        raise InputError(f"--year: {exc}") from None
     if framework is None and data_dir is not None and year is not None:
-        framework = _optional(data_dir, "framework", to_be_year(year))
+        framework = _optional(data_dir, "framework", year)
     if registry is None and data_dir is not None:
         registry = _optional(data_dir, "registry")
     fw = load_framework(framework) if framework is not None else None
@@ -165,12 +174,20 @@ def _references(path: Path, framework, registry, data_dir, year,
     return fw, reg
 
 
-def _optional(data_dir, kind: str, year: int | None = None) -> Path | None:
+def _year_of(path: Path) -> int | None:
+    """The year a data-folder file is named after (scores/2566.csv), if any."""
     try:
-        return find_input(data_dir, kind, year)
-    except InputError as exc:
-        log.warning("%s", exc)
+        return to_be_year(int(path.stem)) if path.stem.isdigit() else None
+    except ValueError:
         return None
+
+
+def _optional(data_dir, kind: str, year: int | None = None) -> Path | None:
+    """The data folder's file of `kind`, None when it has none (several: InputError)."""
+    if not input_candidates(data_dir, kind, year):
+        log.warning("%s: no %s file%s", data_dir, kind, f" for {year}" if year else "")
+        return None
+    return find_input(data_dir, kind, year)
 
 
 # ----------------------------------------------------------------------------- registry

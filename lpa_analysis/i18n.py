@@ -115,7 +115,7 @@ def year_label(year: int, lang: str, *, prefix: bool = False) -> str:
 # --- names --------------------------------------------------------------------------------------
 
 def province_label(province: str | int | geo.ProvinceInfo, lang: str) -> str:
-    """th 'แพร่'; en 'Phrae (แพร่)'. Accepts a ProvinceInfo, DOPA code, Thai or English name."""
+    """th 'แพร่'; en 'Phrae (แพร่)'. Takes a ProvinceInfo, DOPA code, Thai or English name."""
     info = province if isinstance(province, geo.ProvinceInfo) else geo.resolve_province(province)
     return info.name_th if check_lang(lang) == "th" else f"{info.name_en} ({info.name_th})"
 
@@ -144,7 +144,7 @@ def dimension_label(dimension: int, lang: str, *, short: bool = False) -> str:
 # --- tables -------------------------------------------------------------------------------------
 
 def table_headers(columns: Iterable[str], lang: str, *, strict: bool = True) -> dict[str, str]:
-    """{column: header} for export, e.g. {'overall_pct': 'คะแนนรวม (%)'} (use with df.rename).
+    """{column: header} for export, e.g. {'overall_pct': 'คะแนนรวม (%)'} (for df.rename).
 
     strict: a column without a `col.<name>` entry is an error naming them all; otherwise such
     a column keeps its name.

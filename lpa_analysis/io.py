@@ -530,16 +530,19 @@ def _deduplicate(frame: pd.DataFrame, r: _Reader, coverage: bool) -> pd.DataFram
         counts = dup.groupby("lao_code")[column].nunique()
         for code in counts[counts > 1].index:
             rows = dup[dup["lao_code"].eq(code)]
-            variants = "; ".join(f"'{v}' (rows {_row_list(g[SOURCE_ROW])})"
-                                 for v, g in rows.groupby(column, sort=False))
+            source = column if column in r.headers else next(  # province: as the file has it
+                c for c in ("province_th", "province_code", "province_en") if c in r.headers)
+            as_written = r.col(source)
+            variants = "; ".join(f"'{as_written[g.index[0]]}' ({_row_list(g[SOURCE_ROW])})"
+                                 for _, g in rows.groupby(column, sort=False))
             r.problems.append(Problem(
                 "error", f"LAO {code} has conflicting {column} between its rows: {variants}",
                 file=str(r.path), row=int(rows[SOURCE_ROW].iloc[0]),
-                column=r.headers.get(column, column), lao_code=code, check="conflicting_rows"))
+                column=r.headers[source], lao_code=code, check="conflicting_rows"))
     if not coverage:
         for code, rows in dup.groupby("lao_code"):
             r.problems.append(Problem(
-                "warning", f"LAO {code} appears in rows {_row_list(rows[SOURCE_ROW])}; "
+                "warning", f"LAO {code} appears in {_row_list(rows[SOURCE_ROW])}; "
                 "the first is kept", file=str(r.path), row=int(rows[SOURCE_ROW].iloc[0]),
                 column=r.headers["lao_code"], lao_code=code, check="duplicate_code"))
     merged = frame[has_code].groupby("lao_code", sort=False, as_index=False).first()
@@ -550,8 +553,10 @@ def _deduplicate(frame: pd.DataFrame, r: _Reader, coverage: bool) -> pd.DataFram
 
 
 def _row_list(rows: pd.Series, limit: int = 5) -> str:
+    """'row 5', 'rows 5, 7', 'rows 5, 7, 9, 11, 12 … (8 rows)'."""
     shown = ", ".join(str(n) for n in rows.iloc[:limit])
-    return shown + (f" … {len(rows)} rows" if len(rows) > limit else "")
+    more = f" … ({len(rows)} rows)" if len(rows) > limit else ""
+    return f"row {shown}" if len(rows) == 1 else f"rows {shown}{more}"
 
 
 def _check_code_digits(frame: pd.DataFrame, r: _Reader) -> None:

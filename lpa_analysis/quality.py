@@ -47,15 +47,6 @@ from lpa_analysis.schema import (
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 TABLES = ("registry", "scores", "published")
-# Columns GX returns for every failing row, so a finding can point back at it.
-INDEX_COLUMNS = {
-    "registry": [SOURCE_ROW, "lao_code"],
-    "scores": [SOURCE_ROW, "lao_code", "indicator_id", "self_points", "verified_points",
-               "not_applicable"],
-    "published": [SOURCE_ROW, "lao_code"],
-}
-KEY_COLUMNS = {"registry": ["lao_code"], "scores": ["lao_code", "indicator_id"],
-               "published": ["lao_code"]}
 # Office locations outside Thailand's bounding box are typos (the real registry has a few 5.0).
 THAILAND_LAT = (5.6, 20.5)
 THAILAND_LON = (97.3, 105.7)
@@ -306,14 +297,17 @@ def _gx() -> _Gx:
 
 
 def _validate(table: str, frame: pd.DataFrame, suite: dict) -> list:
-    """GX validation results; failing rows come back with their index columns."""
+    """GX validation results. The frame is indexed by source_row, so each failing
+    expectation returns the source rows of its failing rows as one list (the values are
+    looked up afterwards, vectorised: GX's per-cell collection costs seconds on 10⁴ hits)."""
     g = _gx()
     gx_suite = g.gx.ExpectationSuite(name=suite["name"], expectations=suite["expectations"],
                                      meta=suite.get("meta"))
     batch = g.batches[table].get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(gx_suite, result_format={
         "result_format": "COMPLETE",
-        "unexpected_index_column_names": INDEX_COLUMNS[table],
+        "unexpected_index_column_names": [SOURCE_ROW],
+        "exclude_unexpected_values": True,
         "return_unexpected_index_query": False,
     })
     return result.results
@@ -333,11 +327,23 @@ def _text(series: pd.Series) -> pd.Series:
     return series.astype("string").str.strip()
 
 
-def _registry_frame(registry: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+def _category(series: pd.Series) -> pd.Series:
+    """Text ids as a stripped categorical: strings are handled once per distinct value."""
+    cat = series.astype("category")
+    names = pd.Index([str(c).strip() for c in cat.cat.categories], dtype="str")
+    if names.is_unique:
+        return cat.cat.rename_categories(names)
+    return _text(series).astype("category")
+
+
+def _row_index(frame: pd.DataFrame) -> pd.Index:
+    return pd.Index(frame[SOURCE_ROW].to_numpy(), name=SOURCE_ROW)
+
+
+def _registry_frame(registry: pd.DataFrame, score_codes: pd.Series) -> pd.DataFrame:
     code = _text(registry["lao_code"])
-    n_rows = _text(scores["lao_code"]).value_counts()
-    return pd.DataFrame({
-        SOURCE_ROW: registry[SOURCE_ROW].to_numpy(),
+    n_rows = score_codes.value_counts()
+    frame = pd.DataFrame({
         "lao_code": code,
         "lao_type": _text(registry["lao_type"]),
         "province_code": _text(registry["province_code"]),
@@ -346,16 +352,13 @@ def _registry_frame(registry: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFram
         "lat": pd.to_numeric(registry.get("lat"), errors="coerce"),
         "lon": pd.to_numeric(registry.get("lon"), errors="coerce"),
         "n_score_rows": code.map(n_rows).fillna(0).astype("int64"),
-    }, index=registry.index)
+    })
+    return frame.set_axis(_row_index(registry))
 
 
 def _lao_types(accepted_registry: pd.DataFrame) -> pd.Series:
     return (accepted_registry.assign(lao_code=_text(accepted_registry["lao_code"]))
             .drop_duplicates("lao_code").set_index("lao_code")["lao_type"].astype("string"))
-
-
-def _category(series: pd.Series) -> pd.Series:
-    return series.astype("category")
 
 
 def _keys(*parts: pd.Series, where: pd.Series | None = None) -> pd.Series:
@@ -383,28 +386,30 @@ def _keys(*parts: pd.Series, where: pd.Series | None = None) -> pd.Series:
                      index=parts[0].index)
 
 
-def _scores_frame(scores: pd.DataFrame, lao_types: pd.Series) -> pd.DataFrame:
+def _scores_frame(scores: pd.DataFrame, score_codes: pd.Series,
+                  lao_types: pd.Series) -> pd.DataFrame:
     """Validation frame of the scores: ids as categoricals plus the keys the suite checks.
 
     self_level / verified_level   'D1.01|3'; 'n/a' for a not-applicable row without points
     na_key / scored_key           'D4.27|sao' for rows marked not applicable / scored
     gap_key                       'D1.01|5' = indicator | |self − verified|
     """
-    code = _category(_text(scores["lao_code"]))
-    indicator = _category(_text(scores["indicator_id"]))
-    na = scores["not_applicable"].fillna(False).astype(bool)
-    lao_type = _category(code.map(lao_types).astype("string"))
+    index = _row_index(scores)
+    code = score_codes.set_axis(index)
+    indicator = _category(scores["indicator_id"]).set_axis(index)
+    na = scores["not_applicable"].fillna(False).astype(bool).set_axis(index)
+    lao_type = code.map(lao_types).astype("category")
     frame = pd.DataFrame({
-        SOURCE_ROW: scores[SOURCE_ROW].to_numpy(),
         "lao_code": code,
         "indicator_id": indicator,
-        "self_points": pd.to_numeric(scores["self_points"], errors="coerce"),
-        "verified_points": pd.to_numeric(scores["verified_points"], errors="coerce"),
+        "self_points": pd.to_numeric(scores["self_points"], errors="coerce").set_axis(index),
+        "verified_points": pd.to_numeric(scores["verified_points"],
+                                         errors="coerce").set_axis(index),
         "not_applicable": na,
         "lao_type": lao_type,
         "na_key": _keys(indicator, lao_type, where=na),
         "scored_key": _keys(indicator, lao_type, where=~na),
-    }, index=scores.index)
+    })
     for column in ("self_points", "verified_points"):
         level = _keys(indicator, frame[column])
         level = level.cat.add_categories("n/a")
@@ -415,49 +420,55 @@ def _scores_frame(scores: pd.DataFrame, lao_types: pd.Series) -> pd.DataFrame:
 
 def _published_frame(published: pd.DataFrame, lao_types: pd.Series) -> pd.DataFrame:
     code = _text(published["lao_code"])
-    frame = pd.DataFrame({SOURCE_ROW: published[SOURCE_ROW].to_numpy(), "lao_code": code,
-                          "lao_type": code.map(lao_types).astype("string"),
-                          "band": _text(published["band"])}, index=published.index)
+    frame = pd.DataFrame({"lao_code": code, "lao_type": code.map(lao_types).astype("string"),
+                          "band": _text(published["band"])})
     for column in (*DIM_PCT, "overall_pct"):
         frame[column] = pd.to_numeric(published[column], errors="coerce")
-    return frame
+    return frame.set_axis(_row_index(published))
 
 
 # ---------------------------------------------------------------------------------------------
 # Results → findings.
 
-def _plain(value):
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
+def _as_text(values: pd.Series) -> pd.Series:
+    """Cell values as a person would type them: 5 not 5.0, empty as None."""
+    text = values.map(lambda v: _fmt(v) if isinstance(v, float) else str(v))
+    return text.astype(object).where(values.notna().to_numpy(), None)
 
 
-def _result_findings(table: str, results: list) -> list[dict]:
-    rows = []
+def _severity(config) -> str:
+    return SEVERITY.get(getattr(config.severity, "value", config.severity), "error")
+
+
+def _result_findings(table: str, results: list, vframe: pd.DataFrame) -> pd.DataFrame:
+    """One finding per failing row of each failed expectation, ids and value from `vframe`."""
+    parts = []
     for res in results:
         config = res.expectation_config
         if res.exception_info and res.exception_info.get("raised_exception"):
             raise RuntimeError(f"{table} expectation {config.type} on {config.kwargs} failed "
                                f"to run: {res.exception_info.get('exception_message')}")
-        if res.success:
+        hits = res.result.get("unexpected_index_list") or []
+        if res.success or not hits:
             continue
         kwargs, meta = config.kwargs, config.meta or {}
         checked = kwargs.get("column") or ",".join(
             kwargs.get("column_list") or [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
         column = meta.get("column", checked)
-        for hit in res.result.get("unexpected_index_list") or []:
-            value = _plain(hit.get(column, hit.get(checked)))
-            rows.append({
-                "table": table, "check": meta.get("check", config.type),
-                "severity": SEVERITY.get(str(config.severity.value
-                                             if hasattr(config.severity, "value")
-                                             else config.severity), "error"),
-                SOURCE_ROW: int(hit[SOURCE_ROW]), "lao_code": _plain(hit.get("lao_code")),
-                "indicator_id": _plain(hit.get("indicator_id")), "column": column,
-                "value": None if value is None else str(value),
-                "message": meta.get("message", config.type),
-            })
-    return rows
+        rows = pd.Index(hits[0][SOURCE_ROW])
+        found = vframe.loc[rows]
+        value = found[column] if column in found else found.get(checked)
+        parts.append(pd.DataFrame({
+            "table": table, "check": meta.get("check", config.type),
+            "severity": _severity(config), SOURCE_ROW: rows.to_numpy(),
+            "lao_code": _as_text(found["lao_code"]).to_numpy(),
+            "indicator_id": (_as_text(found["indicator_id"]).to_numpy()
+                             if "indicator_id" in found else None),
+            "column": column,
+            "value": None if value is None else _as_text(value).to_numpy(),
+            "message": meta.get("message", config.type),
+        }))
+    return _findings_frame(parts)
 
 
 def _keep_first_duplicates(findings: pd.DataFrame) -> pd.DataFrame:
@@ -497,8 +508,9 @@ def _drop_redundant(gx_rows: pd.DataFrame, reader_rows: pd.DataFrame) -> pd.Data
     return gx_rows[~repeat & ~unparsed & ~no_code & ~per_indicator]
 
 
-def _findings_frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=FINDINGS_COLUMNS)
+def _findings_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat([pd.DataFrame(columns=FINDINGS_COLUMNS), *parts], ignore_index=True)
+    frame = frame[FINDINGS_COLUMNS].astype(object)
     frame[SOURCE_ROW] = frame[SOURCE_ROW].astype("Int64")
     return frame
 
@@ -548,9 +560,10 @@ def _split(table: str, frame: pd.DataFrame, findings: pd.DataFrame,
 
 def _gate_table(table: str, frame: pd.DataFrame, vframe: pd.DataFrame, suite: dict,
                 problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    reader_rows = _findings_frame(_problem_findings(table, problems))
-    gx_rows = _keep_first_duplicates(_findings_frame(
-        _result_findings(table, _validate(table, vframe, suite))))
+    reader_rows = _findings_frame([pd.DataFrame(_problem_findings(table, problems),
+                                                columns=FINDINGS_COLUMNS)])
+    gx_rows = _keep_first_duplicates(
+        _result_findings(table, _validate(table, vframe, suite), vframe))
     findings = pd.concat([reader_rows, _drop_redundant(gx_rows, reader_rows)], ignore_index=True)
     accepted, quarantine, counts = _split(table, frame, findings, problems)
     return findings, accepted, quarantine, counts
@@ -562,7 +575,8 @@ def run_gate(registry: pd.DataFrame, scores: pd.DataFrame, framework: Framework,
     """Validate registry, then scores and published against the accepted registry.
 
     `extra_errors`: the readers' problems per table ({'registry': loaded.problems, ...});
-    they become findings with check 'parse', and a reader *error* quarantines its row.
+    they become findings (check = the reader's check, else 'parse'); a reader *error*
+    quarantines its row, also a row the reader could not keep in its frame.
     """
     from lpa_analysis.log import log
 
@@ -570,11 +584,13 @@ def run_gate(registry: pd.DataFrame, scores: pd.DataFrame, framework: Framework,
     problems = {t: list((extra_errors or {}).get(t, ())) for t in TABLES}
     registry, scores = _with_source_row(registry), _with_source_row(scores)
 
-    results = {"registry": _gate_table("registry", registry, _registry_frame(registry, scores),
+    score_codes = _category(scores["lao_code"])
+    results = {"registry": _gate_table("registry", registry,
+                                       _registry_frame(registry, score_codes),
                                        suites["registry"], problems["registry"])}
     lao_types = _lao_types(results["registry"][1])
     results["scores"] = _gate_table("scores", scores,
-                                    _scores_frame(scores, lao_types),
+                                    _scores_frame(scores, score_codes, lao_types),
                                     suites["scores"], problems["scores"])
     if published is not None:
         published = _with_source_row(published)

@@ -17,6 +17,7 @@ import base64
 import copy
 import hashlib
 import html as html_lib
+import itertools
 import logging
 import os
 import re
@@ -135,6 +136,7 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_TAG = re.compile(r"<[^>]+>")
 _ANY_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1>", re.S)
 _HEADING = re.compile(r'<h([23])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
@@ -143,7 +145,7 @@ def _short_heading_ids(html: str) -> str:
     """Number the heading ids (sec-1, sec-2, …). nbconvert derives them from the heading text;
     Thai ones become long percent-encoded PDF destination names (over the PDF name limit of
     127 bytes, which poppler warns about), and equal headings would share an id."""
-    counter = iter(range(1, 10**6))
+    counter = itertools.count(1)
 
     def one(match: re.Match) -> str:
         level, attrs, inner = match.groups()
@@ -156,11 +158,10 @@ def _short_heading_ids(html: str) -> str:
         return f"<h{level}{attrs}>{inner}</h{level}>"
 
     return _ANY_HEADING.sub(one, html)
-_TAG = re.compile(r"<[^>]+>")
 
 
 def _toc(body: str, lang: str) -> str:
-    """A nested list of the h2/h3 headings, linking to the ids nbconvert gives them."""
+    """A nested list of the h2/h3 headings, linking to their ids."""
     items: list[str] = []
     open_sub = False
     for level, anchor, inner in _HEADING.findall(body):
@@ -181,14 +182,16 @@ def _toc(body: str, lang: str) -> str:
     if not items:
         return ""
     items.append("</ul></li>" if open_sub else "</li>")
-    return (f'<nav class="lpa-toc"><h2 class="lpa-toc-title">{t("report.toc", lang)}</h2>'
+    # The title is not a heading, so it is neither in the contents nor in the PDF bookmarks.
+    return (f'<nav class="lpa-toc"><p class="lpa-toc-title">{t("report.toc", lang)}</p>'
             f'<ul>{"".join(items)}</ul></nav>')
 
 
 _TABLE = re.compile(r'(<table\b[^>]*class="[^"]*dataframe[^"]*"[^>]*>)(.*?)(</table>)', re.S)
 _BODY_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td\b([^>]*)>(.*?)</td>", re.S)
-_NUMBER = re.compile(r"^[−+\-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$|^(nan|NaN|&lt;NA&gt;|NaT|None|–|True|False)?$")
+_NUMBER = re.compile(r"^[−+\-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$"
+                     r"|^(nan|NaN|&lt;NA&gt;|NaT|None|–|True|False)?$")
 
 
 def _left_align_text_columns(html: str) -> str:
@@ -209,10 +212,17 @@ def _left_align_text_columns(html: str) -> str:
         if not text_columns:
             return match.group(0)
 
+        def one_cell(cell: re.Match, column: int) -> str:
+            if column not in text_columns:
+                return cell.group(0)
+            attrs = cell.group(1)
+            attrs = (attrs.replace('class="', 'class="lpa-text ', 1) if 'class="' in attrs
+                     else f' class="lpa-text"{attrs}')
+            return f"<td{attrs}>{cell.group(2)}</td>"
+
         def one_row(row: re.Match) -> str:
-            column = iter(range(10**9))
-            return _CELL.sub(lambda c: f'<td class="lpa-text"{c.group(1)}>{c.group(2)}</td>'
-                             if next(column) in text_columns else c.group(0), row.group(0))
+            column = itertools.count()
+            return _CELL.sub(lambda cell: one_cell(cell, next(column)), row.group(0))
 
         return head + body[0] + "<tbody>" + _BODY_ROW.sub(one_row, body[1]) + tail
 

@@ -14,7 +14,7 @@ import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +133,11 @@ def prepare_year(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Pa
 
 def load_reference(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> dict[str, pd.DataFrame]:
     folder = prepare_year(year, processed_dir)
+    return _read_reference(folder.resolve(), (folder / "key.json").read_text())
+
+
+@lru_cache(maxsize=4)
+def _read_reference(folder: Path, _key: str) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
 
 

@@ -138,11 +138,13 @@ def test_coverage_layout_conflict_is_an_error_naming_the_code(real_raw, tmp_path
     first, second = rows.index[rows[CODE] == code][:2]
     rows.loc[second, TYPE] = "เทศบาลตำบล"
     rows.loc[second, NAME] = rows.loc[second, NAME] + "ใต้"
+    rows.loc[second, PROV] = "ลำพูน"
     path = tmp_path / "coverage.csv"
     rows.to_csv(path, index=False)
     loaded = read_registry(path)
     conflicts = _by_check(loaded, "conflicting_rows")
-    assert {p.column for p in conflicts} == {TYPE, NAME}
+    assert {p.column for p in conflicts} == {TYPE, NAME, PROV}
+    assert any(f"'ลำพูน' (row {second + 2})" in p.message for p in conflicts)
     assert all(p.lao_code == code and code in str(p) and p.row == first + 2 for p in conflicts)
     assert all(f"{second + 2}" in p.message for p in conflicts)
     assert len(loaded.frame) == 40 and first + 2 in loaded.error_rows

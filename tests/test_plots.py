@@ -183,6 +183,24 @@ def test_gap_scatter_colours_by_type(laos):
     ax = fig.axes[0]
     assert sum(len(c.get_offsets()) for c in ax.collections) == len(phrae)
     assert ax.get_xlabel() == i18n.t("chart.verified_pct", "en")
+    low = ax.get_xlim()[0]
+    assert ax.get_ylim()[0] == low and 0 <= low <= phrae[["overall_pct", "self_overall_pct"]].min().min()
+
+
+def test_band_bars_stack_to_100_in_band_order():
+    shares = pd.DataFrame({"label": ["แพร่"] * 3 + ["ทั้งประเทศ"] * 4,
+                           "band": ["excellent", "good", "below", "excellent", "very_good", "good", "below"],
+                           "share": [.1, .5, .4, .12, .33, .38, .17]})
+    fig = plots.band_bars(shares, lang="th")
+    bars = fig.axes[0].patches
+    assert len(bars) == 8  # 4 bands × 2 groups; a missing band is a zero-width bar
+    ends = {}
+    for bar in bars:
+        ends[bar.get_y()] = max(ends.get(bar.get_y(), 0), bar.get_x() + bar.get_width())
+    assert sorted(round(v, 6) for v in ends.values()) == [100.0, 100.0]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [i18n.band_label(b, "th") for b in ("excellent", "very_good", "good", "below")]
+    assert to_hex(bars[0].get_facecolor()) == plots.BAND_COLOURS["excellent"].lower()
 
 
 def test_shorten_never_splits_a_thai_mark_from_its_letter():

@@ -83,6 +83,14 @@ def test_near_ceiling_pass_rates_match_r(expected):
     assert (got["value"] > got["upper_998"]).any()  # a line-crosser that is not significant
 
 
+def test_curve_for_means_reproduces_the_table_limits(laos):
+    table = funnel(laos, value="overall_pct")
+    curve = funnel_curve(table["target"].iloc[0], table["n"], kind="mean",
+                         sd=table["target_sd"].iloc[0])
+    np.testing.assert_allclose(curve[LIMITS], table[LIMITS], rtol=1e-12)
+    assert np.isclose(table["target_sd"].iloc[0], laos["overall_pct"].std())
+
+
 def test_planted_outliers_fall_outside_998(laos):
     got = funnel(laos, value="overall_pct").set_index("province_code")
     # R planted: province 18 six points low, 21 five points high (funnel.R)

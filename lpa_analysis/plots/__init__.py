@@ -2,8 +2,8 @@
 (`save_png`, `save_svg`), and chart functions that take tidy frames (see `charts`)."""
 
 from lpa_analysis.plots.charts import (
-    bar_with_ci, dimension_boxplot, funnel_plot, gap_scatter, heatmap, indicator_gap_bars,
-    rank_interval_plot, shorten, trend_lines, type_comparison,
+    band_bars, bar_with_ci, dimension_boxplot, funnel_plot, gap_scatter, heatmap,
+    indicator_gap_bars, rank_interval_plot, shorten, trend_lines, type_comparison,
 )
 from lpa_analysis.plots.style import (
     BAND_COLOURS, HIGHLIGHT, NATIONAL, REGION, TYPE_COLOURS, Chart, new_figure, save_png,
@@ -11,8 +11,8 @@ from lpa_analysis.plots.style import (
 )
 
 __all__ = [
-    "BAND_COLOURS", "HIGHLIGHT", "NATIONAL", "REGION", "TYPE_COLOURS", "Chart", "bar_with_ci",
-    "dimension_boxplot", "funnel_plot", "gap_scatter", "heatmap", "indicator_gap_bars",
-    "new_figure", "rank_interval_plot", "save_png", "save_svg", "shorten", "trend_lines",
-    "type_comparison", "use_style",
+    "BAND_COLOURS", "HIGHLIGHT", "NATIONAL", "REGION", "TYPE_COLOURS", "Chart", "band_bars",
+    "bar_with_ci", "dimension_boxplot", "funnel_plot", "gap_scatter", "heatmap",
+    "indicator_gap_bars", "new_figure", "rank_interval_plot", "save_png", "save_svg", "shorten",
+    "trend_lines", "type_comparison", "use_style",
 ]

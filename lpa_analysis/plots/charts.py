@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 
 from lpa_analysis import i18n
 from lpa_analysis.plots.style import (
-    HIGHLIGHT, NATIONAL, REGION, SERIES, TYPE_COLOURS, Chart, new_figure,
+    BAND_COLOURS, HIGHLIGHT, NATIONAL, REGION, SERIES, TYPE_COLOURS, Chart, new_figure,
 )
 from lpa_analysis.schema import DIMENSION_IDS, LAO_TYPE_ORDER
 
@@ -105,7 +105,7 @@ def bar_with_ci(rates: pd.DataFrame, *, lang: str, scale: float = 100,
     ax = fig.subplots()
     y = np.arange(len(rows))[::-1]
     value, low, high = (rows[c].to_numpy(float) * scale for c in ("rate", "ci_low", "ci_high"))
-    highlight = rows["highlight"].astype(bool) if "highlight" in rows else pd.Series(False, rows.index)
+    highlight = rows["highlight"].astype(bool) if "highlight" in rows else [False] * len(rows)
     colours = [HIGHLIGHT if h else NATIONAL for h in highlight]
     ax.barh(y, value, color=colours, alpha=0.85, height=0.6)
     ax.errorbar(value, y, xerr=[value - low, high - value], fmt="none", ecolor="black",
@@ -233,7 +233,8 @@ def heatmap(cells: pd.DataFrame, *, lang: str, scale: float = 100,
     _require(cells, ["row", "col", "value"], "heatmap")
     grid = cells.pivot_table(index="row", columns="col", values="value", aggfunc="first",
                              sort=False) * scale
-    grid = grid.reindex(index=cells["row"].drop_duplicates(), columns=cells["col"].drop_duplicates())
+    grid = grid.reindex(index=cells["row"].drop_duplicates(),
+                        columns=cells["col"].drop_duplicates())
     fig = new_figure(0.28 * len(grid) + 1.3)
     ax = fig.subplots()
     image = ax.imshow(grid.to_numpy(float), cmap="cividis", vmin=0, vmax=100, aspect="auto")
@@ -246,7 +247,8 @@ def heatmap(cells: pd.DataFrame, *, lang: str, scale: float = 100,
     ax.tick_params(axis="x", labeltop=True, labelbottom=False, length=0)
     ax.grid(False)
     ax.spines[:].set_visible(False)
-    fig.colorbar(image, ax=ax, shrink=0.8, label=value_label or i18n.t("chart.attainment_pct", lang))
+    fig.colorbar(image, ax=ax, shrink=0.8,
+                 label=value_label or i18n.t("chart.attainment_pct", lang))
     return fig
 
 
@@ -288,7 +290,8 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lan
     ax.set_xlim(0, max(points["n"].max(), curve["n"].max()) * 1.03)
     shown = np.concatenate([points["value"].to_numpy(float), [target]]) * scale
     low, high = np.nanmin(shown), np.nanmax(shown)
-    ax.set_ylim(max(0.0, low - 0.3 * (high - low) - 1), min(100.0, high + 0.3 * (high - low) + 1) + 1)
+    margin = 0.3 * (high - low) + 1  # room for the limits, within 0–100 %
+    ax.set_ylim(max(0.0, low - margin), min(100.0, high + margin) + 1)
     ax.legend(handles=handles, loc="lower right", ncols=2)
     return fig
 
@@ -330,7 +333,8 @@ def gap_scatter(laos: pd.DataFrame, *, lang: str, pass_mark: float | None = PASS
     _require(laos, ["overall_pct", "self_overall_pct"], "gap_scatter")
     fig = new_figure(4.2, width=5.0)
     ax = fig.subplots()
-    ax.plot([0, 100], [0, 100], color="black", linewidth=0.8, label=i18n.t("chart.equal_line", lang))
+    ax.plot([0, 100], [0, 100], color="black", linewidth=0.8,
+            label=i18n.t("chart.equal_line", lang))
     if "lao_type" in laos:
         for kind in LAO_TYPE_ORDER:
             part = laos.loc[laos["lao_type"] == kind.value]
@@ -345,10 +349,48 @@ def gap_scatter(laos: pd.DataFrame, *, lang: str, pass_mark: float | None = PASS
         ax.axvline(pass_mark, color=NATIONAL, linestyle=":", linewidth=1)
         ax.axhline(pass_mark, color=NATIONAL, linestyle=":", linewidth=1,
                    label=i18n.t("chart.pass_mark", lang, threshold=f"{pass_mark:g}"))
-    ax.set_xlim(0, 102)
-    ax.set_ylim(0, 102)
+    # Zoom to the data (LAOs rarely score below 40) but keep both axes alike.
+    lowest = np.nanmin(laos[["overall_pct", "self_overall_pct"]].to_numpy(float))
+    low = max(0.0, 10 * np.floor(lowest / 10) - 10)
+    ax.set_xlim(low, 102)
+    ax.set_ylim(low, 102)
     ax.set_aspect("equal")
     ax.set_xlabel(i18n.t("chart.verified_pct", lang))
     ax.set_ylabel(i18n.t("chart.self_pct", lang))
     ax.legend(loc="lower right")
+    return fig
+
+
+BAND_ORDER = ["excellent", "very_good", "good", "below"]
+
+
+def band_bars(shares: pd.DataFrame, *, lang: str, scale: float = 100) -> Chart:
+    """Stacked 100 % bars of the bands, one bar per group (e.g. province, region, nation).
+
+    shares: columns label, band (excellent | very_good | good | below), share (proportions by
+    default, as stats.band_shares gives them); groups top to bottom in order of appearance.
+    """
+    _require(shares, ["label", "band", "share"], "band_bars")
+    grid = (shares.pivot_table(index="label", columns="band", values="share", aggfunc="first",
+                               sort=False)
+            .reindex(index=shares["label"].drop_duplicates(), columns=BAND_ORDER)
+            .fillna(0.0) * scale)
+    fig = new_figure(0.45 * len(grid) + 1.0)
+    ax = fig.subplots()
+    y = np.arange(len(grid))[::-1]
+    left = np.zeros(len(grid))
+    for band in BAND_ORDER:
+        width = grid[band].to_numpy(float)
+        ax.barh(y, width, left=left, height=0.6, color=BAND_COLOURS[band],
+                label=i18n.band_label(band, lang))
+        for yi, x0, w in zip(y, left, width, strict=True):
+            if w >= 6:  # a label only where it fits
+                ax.text(x0 + w / 2, yi, f"{w:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if band in ("excellent", "very_good") else "black")
+        left += width
+    ax.set_yticks(y, [shorten(s, 40) for s in grid.index])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(i18n.t("chart.share_pct", lang))
+    ax.grid(False)
+    fig.legend(loc="outside lower center", ncols=4)
     return fig

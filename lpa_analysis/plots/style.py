@@ -79,7 +79,7 @@ def register_fonts() -> tuple[str, ...]:
 
 
 def use_style() -> None:
-    """Register the fonts and set the shared rcParams (idempotent; call at the top of a notebook)."""
+    """Register the fonts and set the shared rcParams (idempotent; call atop a notebook)."""
     register_fonts()
     matplotlib.rcParams.update(RC)
 

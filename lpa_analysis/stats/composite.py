@@ -125,10 +125,14 @@ def cronbach_alpha(indicator_scores: pd.DataFrame, value: str = "attainment",
     α = k/(k−1)·(1 − Σ var_i / Σ cov_ij) from pairwise-complete covariances, so an indicator
     not applicable to a type only removes those pairs (R psych::alpha, use='pairwise', its
     raw_alpha); std_alpha = k·r̄/(1 + (k−1)·r̄) with r̄ the average inter-item correlation
-    (psych's std.alpha; correlations from the covariances, R cov2cor). Items every LAO scores alike carry no information and are left out
-    (counted in n_constant_items). Columns: *by, dimension, n_items (used), n_constant_items,
-    n (LAOs with any score), alpha, std_alpha, average_r, note (fewer than 2 usable items →
-    'not_enough_data' or 'no_variation').
+    (psych's std.alpha; correlations from the covariances, R cov2cor). Items every LAO scores
+    alike carry no information and are left out (counted in n_constant_items).
+
+    Columns: *by, dimension, n_items (used), n_constant_items, n (LAOs with any score),
+    alpha, std_alpha, average_r, note (fewer than 2 usable items → 'not_enough_data' or
+    'no_variation'). A dimension whose indicators apply to disjoint LAO
+    types (two items never scored on the same LAO) has no national α ('not_enough_data'):
+    use `by='lao_type'`.
     """
     by = as_list(by)
     counted = indicator_scores[~indicator_scores["pilot"].astype(bool)]

@@ -11,8 +11,8 @@ approximation p0 ± z·√(p0(1−p0)/n) they stay inside [0, 1] when the pass r
 and provinces are small; `method='normal'` gives the approximation. Limits for means are
 target ± z·sd/√n with the national LAO-level sd. With exact limits a unit is 'above' /
 'below' when the binomial probability of a count at least / at most as extreme as its own is
-below (1 − level)/2 — the interpolated lines themselves can sit up to one LAO inside that. z are exact normal quantiles (1.95996…,
-3.09023…, which the paper rounds to 1.96 and 3.09).
+below (1 − level)/2 — the interpolated lines themselves can sit up to one LAO inside that.
+z are exact normal quantiles (1.95996…, 3.09023…, which the paper rounds to 1.96 and 3.09).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from lpa_analysis.stats._common import NO_VARIATION, NOT_ENOUGH_DATA, groups, ti
 
 LEVELS = {"95": 0.95, "998": 0.998}
 LIMIT_COLUMNS = [f"{side}_{name}" for name in LEVELS for side in ("lower", "upper")]
-FUNNEL_COLUMNS = ["n", "events", "value", "target", *LIMIT_COLUMNS, "z", "outside_95",
-                  "outside_998", "note"]
+FUNNEL_COLUMNS = ["n", "events", "value", "target", "target_sd", *LIMIT_COLUMNS, "z",
+                  "outside_95", "outside_998", "note"]
 CURVE_COLUMNS = ["n", "target", *LIMIT_COLUMNS]
 
 Kind = Literal["proportion", "mean"]
@@ -44,7 +44,8 @@ def funnel(scored: pd.DataFrame, value: str = "passed", unit: str = "province_co
     'overall_pct', benchmarks the mean. The target is the national value over all LAOs in
     `scored` (pass rate, or mean with the LAO-level sd for the limits).
 
-    Columns: unit, n, events (LAOs passed; NaN for means), value, target, lower_95, upper_95,
+    Columns: unit, n, events (LAOs passed; NaN for means), value, target, target_sd (the
+    national LAO-level sd behind the limits for means, for `funnel_curve`), lower_95, upper_95,
     lower_998, upper_998, z ((value − target)/standard error under the target), outside_95,
     outside_998 ('above' | 'below' | 'within'; None when not computable), note. n = 0 →
     'not_enough_data'; an all-identical nation (pass rate 0 or 1, sd 0) → limits equal to the
@@ -68,7 +69,8 @@ def funnel(scored: pd.DataFrame, value: str = "passed", unit: str = "province_co
 def _unit_row(x: np.ndarray, kind: Kind, target: float, sd: float, method: Method) -> dict:
     n = len(x)
     row = {"n": n, "events": float(x.sum()) if kind == "proportion" else np.nan,
-           "value": float(x.mean()) if n else np.nan, "target": target}
+           "value": float(x.mean()) if n else np.nan, "target": target,
+           "target_sd": sd if kind == "mean" else np.nan}
     if n == 0 or np.isnan(target) or (kind == "mean" and np.isnan(sd)):
         return {**row, "note": NOT_ENOUGH_DATA}
     row.update(_limits_at(np.array([n]), target, kind, sd, method).iloc[0].to_dict())
@@ -109,7 +111,8 @@ def funnel_curve(target: float, n_range: Iterable[float], kind: Kind = "proporti
     n = np.asarray(list(n_range))
     n = n[n > 0]
     limits = _limits_at(n, float(target), kind, sd, method)
-    return pd.concat([pd.DataFrame({"n": n, "target": float(target)}), limits], axis=1)
+    curve = pd.concat([pd.DataFrame({"n": n, "target": float(target)}), limits], axis=1)
+    return curve[CURVE_COLUMNS]
 
 
 def _limits_at(n: np.ndarray, target: float, kind: Kind, sd: float | None,

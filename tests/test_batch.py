@@ -1,0 +1,76 @@
+"""Batch runs: a broken province fails alone and is reported; unchanged work is skipped;
+a Dask cluster produces the same tables as local workers."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from lpa_analysis import batch
+from lpa_analysis.reports import ensure_built, make_jobs, resolve_provinces
+
+pytestmark = pytest.mark.slow
+
+
+def _jobs(small_demo, small_processed, out: Path, provinces: str):
+    years = ensure_built(2566, small_demo, small_processed)
+    from lpa_analysis.report import prepare_year
+
+    prepare_year(2566, small_processed)
+    return make_jobs(2566, resolve_provinces(provinces), lang="th", formats={"html"},
+                     data_dir=small_demo, processed_dir=small_processed, out_dir=out,
+                     years=years, national=False)
+
+
+def _tables_digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((folder / "tables").glob("*.csv"))}
+
+
+@pytest.fixture(scope="module")
+def local_run(small_demo, small_processed, tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch")
+    jobs = _jobs(small_demo, small_processed, out, "54,55")
+    broken = dataclasses.replace(jobs[1], parameters={**jobs[1].parameters, "province": "99"})
+    results = batch.run_jobs([jobs[0], broken], workers=2)
+    return out, jobs, results
+
+
+def test_broken_province_fails_alone(local_run):
+    out, jobs, results = local_run
+    by_key = {r.key: r for r in results}
+    good, bad = by_key[jobs[0].key], by_key[jobs[1].key]
+    assert good.status == "done", good.error
+    assert Path(jobs[0].html_path).is_file()
+    assert bad.status == "failed"
+    assert "99" in bad.error and "InputError" in bad.error
+    assert bad.cell is not None and bad.debug_notebook and Path(bad.debug_notebook).is_file()
+    assert not Path(jobs[1].html_path).exists()  # nothing half-written in place
+    summary = batch.summary(results)
+    assert summary["counts"] == {"done": 1, "skipped": 0, "failed": 1}
+
+
+def test_rerun_skips_unchanged_and_redoes_changed(local_run):
+    out, jobs, _ = local_run
+    again = batch.run_jobs([jobs[0]], workers=1)
+    assert [r.status for r in again] == ["skipped"]
+    changed = dataclasses.replace(jobs[0], fingerprint=jobs[0].fingerprint + "x")
+    assert [r.status for r in batch.run_jobs([changed], workers=1)] == ["done"]
+    assert [r.status for r in batch.run_jobs([jobs[0]], workers=1, force=True)] == ["done"]
+
+
+def test_dask_cluster_gives_identical_tables(local_run, small_demo, small_processed,
+                                             tmp_path_factory):
+    from distributed import Client, LocalCluster
+
+    out_local, jobs, _ = local_run
+    out = tmp_path_factory.mktemp("dask")
+    dask_jobs = _jobs(small_demo, small_processed, out, "54")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        results = batch.run_jobs(dask_jobs, cluster=client)
+    assert [r.status for r in results] == ["done"], results
+    assert _tables_digest(Path(dask_jobs[0].out_dir)) == _tables_digest(Path(jobs[0].out_dir))
