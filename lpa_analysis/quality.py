@@ -369,12 +369,19 @@ def _keys(*parts: pd.Series, where: pd.Series | None = None) -> pd.Series:
     missing = np.zeros(n, dtype=bool) if where is None else ~where.to_numpy(dtype=bool)
     names = []  # per part: the label of each distinct value
     for part in parts:
-        codes, values = pd.factorize(part)
+        if isinstance(part.dtype, pd.CategoricalDtype):
+            codes, values = part.cat.codes.to_numpy(), part.cat.categories
+        else:
+            codes, values = pd.factorize(part)
         missing |= codes < 0
-        combined = combined * len(values) + codes
+        combined = combined * max(len(values), 1) + codes
         names.append([_fmt(v) if isinstance(v, float) else str(v) for v in values.tolist()])
-    codes = np.full(n, -1, dtype="int64")
-    codes[~missing], distinct = pd.factorize(combined[~missing])
+    # The combinations are few (indicators × levels): number them by a presence table
+    # instead of hashing 1.6 M values.
+    present = np.zeros(int(np.prod([max(len(p), 1) for p in names])), dtype=bool)
+    present[combined[~missing]] = True
+    distinct = np.flatnonzero(present)
+    codes = np.where(missing, -1, (np.cumsum(present) - 1)[np.where(missing, 0, combined)])
     labels = []
     for value in distinct.tolist():
         label = []

@@ -251,3 +251,35 @@ def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], ind
              "jobs": {r.key: {"status": r.status, "seconds": round(r.seconds, 2)}
                       for r in results}})
 
+
+
+AUDIT_NOTEBOOK = "audit_year.ipynb"
+
+
+def run_audit_report(year: int, *, lang: str = "th", formats: set[str] = frozenset({"html", "pdf"}),
+                     data_dir: Path = DEFAULT_DATA, processed_dir: Path = DEFAULT_PROCESSED,
+                     out_dir: Path = DEFAULT_OUT, force: bool = False) -> JobResult:
+    """reports/<year>/audit.{html,pdf}: the auditor's report, rendered like the others."""
+    from lpa_analysis.render import pdf_backend
+    from lpa_analysis.report import prepare_year
+    from lpa_analysis.schema import to_be_year
+
+    year = to_be_year(year)
+    years = ensure_built(year, data_dir, processed_dir)
+    prepare_year(year, processed_dir)
+    year_dir = (out_dir / str(year)).resolve()
+    nb = notebook(AUDIT_NOTEBOOK)
+    params = {"year": year, "lang": lang, "data_dir": str(data_dir.resolve()),
+              "processed_dir": str(processed_dir.resolve()),
+              "reports_dir": str(out_dir.resolve())}
+    backend = pdf_backend() if "pdf" in formats else None
+    manifest = year_dir / "manifest.json"
+    fp = fingerprint({"code": code_fingerprint(), "pdf": backend,
+                      "builds": _years_fingerprint(years, processed_dir),
+                      "manifest": sha256_file(manifest) if manifest.is_file() else None},
+                     sha256_file(nb), params, sorted(formats))
+    job = Job(key=f"{year}/audit", notebook=str(nb), parameters=params,
+              out_dir=str(year_dir / "audit"), html_path=str(year_dir / "audit.html"),
+              pdf_path=str(year_dir / "audit.pdf") if backend else None,
+              title=f"LPA {year} audit", lang=lang, fingerprint=fp)
+    return run_jobs([job], workers=1, force=force)[0]

@@ -371,3 +371,13 @@ def test_minimal_registry_without_optional_columns(tmp_path):
     loaded = read_registry(_write_csv(minimal, tmp_path / "minimal.csv"))
     assert loaded.errors == [] and set(loaded.frame["province_th"]) == {"เชียงใหม่"}
     assert loaded.frame[["lat", "lon", "area_km2", "district_th"]].isna().all().all()
+
+
+def test_type_prefix_is_removed_from_names_and_long_type_names_are_read(tmp_path):
+    named = REGISTRY.copy()
+    named.loc[3, NAME] = "เทศบาลตำบลสันทรายหลวง"
+    named.loc[4, [TYPE, NAME]] = ["องค์การบริหารส่วนตำบล", "องค์การบริหารส่วนตำบลหนองแหย่ง"]
+    named.loc[2, [TYPE, NAME]] = ["Town municipality", "แม่โจ้"]
+    loaded = read_registry(_write_csv(named, tmp_path / "named.csv"))
+    pd.testing.assert_frame_equal(
+        loaded.frame, read_registry(_write_csv(REGISTRY, tmp_path / "plain.csv")).frame)

@@ -226,6 +226,15 @@ def test_all_identical_gaps():
     assert np.allclose(gap["mean_gap"], 4.0)
 
 
+def test_every_level_of_a_categorical_unit_gets_a_row():
+    nation = simulate_nation(1, {})
+    codes = sorted(nation["province_code"].unique())
+    nation["province_code"] = pd.Categorical(nation["province_code"], categories=[*codes, "99"])
+    got = team_effect(nation).set_index("province_code")
+    assert len(got) == 77 and got.loc["99", "note"] == "not_enough_data"
+    assert got.loc["99", "n"] == 0 and got.drop("99")["estimate"].notna().all()
+
+
 def test_province_without_verified_scores_is_reported():
     nation = simulate_nation(1, {})
     nation.loc[nation["province_code"] == "96", "overall_pct"] = np.nan

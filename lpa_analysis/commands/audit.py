@@ -51,3 +51,29 @@ def verify(
                    ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     if not result.ok:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+@audit_app.command("report")
+def report(
+    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    lang: str = typer.Option("th", "--lang", help="th or en."),
+    fmt: str = typer.Option("html,pdf", "--format", help="html, pdf or html,pdf."),
+    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
+    processed: Path = typer.Option(Path("data/processed"), "--processed",
+                                   help="Processed tables (missing years are built first)."),
+    out: Path = typer.Option(Path("reports"), "--out", help="Reports folder."),
+    force: bool = typer.Option(False, "--force", help="Render even when inputs are unchanged."),
+) -> None:
+    """The auditor's report of a year: reports/<year>/audit.{html,pdf}.
+
+    Example: lpa audit report --year 2566
+    """
+    from lpa_analysis.reports import run_audit_report
+
+    formats = {f.strip() for f in fmt.split(",") if f.strip()}
+    result = run_audit_report(year, lang=lang, formats=formats, data_dir=data,
+                              processed_dir=processed, out_dir=out, force=force)
+    if result.status == "failed":
+        typer.echo(f"FAILED {result.key} (cell {result.cell}): {result.error}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    typer.echo(f"{result.key}: {result.status} → {out / str(year) / 'audit.html'}")

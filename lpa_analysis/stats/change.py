@@ -48,7 +48,8 @@ def paired_change(scored_a: pd.DataFrame | None, scored_b: pd.DataFrame | None,
 
     Columns: *by, measure, n_pairs, n_only_a, n_only_b (LAOs in one year only — not compared),
     median_a, median_b, median_change, ci_low, ci_high, mean_change, n_zero, statistic,
-    p_value, note.
+    p_value, note. median_a/median_b are over the paired LAOs; a pair with the value missing
+    in either year is not counted.
     * ci_low/ci_high: exact distribution-free 95 % CI of the median change from order
       statistics (binomial; scipy.stats.quantile_test), coverage ≥ 95 %; NaN below 6 pairs.
     * statistic/p_value: Wilcoxon signed-rank, zero changes dropped (zero_method='wilcox',

@@ -60,12 +60,12 @@ def team_effect(scored: pd.DataFrame, unit: str = "province_code", level: float 
     single unit → 'single_group'; identical gaps everywhere → 'no_variation'.
     """
     data, fit = _fit(scored, unit)
-    units = sorted(scored[unit].dropna().unique())
-    usable = data[unit].value_counts()
-    total = scored[unit].value_counts()
+    total = scored[unit].value_counts(sort=False)  # a Categorical unit lists every level
+    usable = data[unit].value_counts(sort=False)
     rows = {u: {unit: u, "n": int(usable.get(u, 0)),
                 "n_excluded": int(total.get(u, 0) - usable.get(u, 0)),
-                "note": NOT_ENOUGH_DATA if u not in usable.index else None} for u in units}
+                "note": None if usable.get(u, 0) else NOT_ENOUGH_DATA}
+            for u in sorted(total.index)}
     if fit.note is not None:
         for row in rows.values():
             row["note"] = row["note"] or fit.note
