@@ -251,13 +251,8 @@ def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster=None,
 
 
 def _run_local(todo: list[Job], workers: int, on_result) -> list[JobResult]:
-    if workers == 1:
-        results = []
-        for job in todo:
-            results.append(run_job(job))
-            if on_result:
-                on_result(results[-1])
-        return results
+    # Even one worker is a separate process: its kernel and browser end with it, never
+    # lingering in the caller (a test session, a notebook).
     results = []
     with _local_pool(workers) as pool:
         pending = {pool.submit(run_job, job): job for job in todo}

@@ -10,16 +10,31 @@ Severity is GX's own: `critical` = error (the row is quarantined and not scored)
 `warning` = kept and reported. Each expectation's `meta` names the check and says in words
 what it requires; findings repeat that with the offending value and the original row number.
 
-Before validation each table becomes a small *validation frame*: the columns the suite
-checks, plus a few derived in pandas because a suite cannot look across tables —
-`lao_type` joined from the accepted registry onto scores and published (null = unknown LAO),
-`n_score_rows` per registry LAO (coverage), `gap_share` = |self − verified| / max_points,
-and the code's digits (type digit, province digits). Strings become categoricals: GX filters
-the frame once per row condition and metric, and copying category codes is far cheaper than
-copying 1.6 M strings.
+Checks (error = quarantined; warning = kept):
+  registry   required ids, lao_code 7 digits and unique, lao_type and province known (76, no
+             Bangkok) · warnings: code's first digit vs type (upgraded เทศบาลตำบล keep their
+             6-code), digits 2-3 vs province, office location outside Thailand, coverage (an
+             LAO with no row in the scores file; the finding points at its registry row)
+  scores     required ids, LAO in the (accepted) registry, indicator in the framework,
+             (LAO, indicator) at most once, self/verified points among the indicator's
+             levels, not_applicable only where the indicator does not apply to the LAO's type
+             · warnings: verified or self points missing (unverified), points on an
+             indicator that does not apply, self and verified at opposite ends of a graded
+             (3+ levels) indicator's scale — on a pass/fail indicator any disagreement does
+  published  LAO in the registry and unique, percentages within 0-100, band known
+
+Before validation each table becomes a *validation frame*, indexed by source_row: the columns
+the suite checks, plus some derived in pandas because a suite cannot join tables or look up
+the framework per row — `lao_type` joined from the accepted registry (null = unknown LAO),
+`n_score_rows` per registry LAO, the code's digits, and for scores 'indicator|value' keys
+(see `_scores_frame`) that the suite checks against the sets the framework allows. Ids
+become categoricals, so each distinct string is handled once, not 1.6 M times.
 
 Duplicates: GX flags every copy of a repeated key; the gate keeps the first copy (lowest
-source row) and quarantines the later ones, naming the row that was kept.
+source row) and quarantines the later ones, naming the row that was kept. Reader problems
+become findings too (the reader's check name); a reader error quarantines its row. Where a
+reader already reports a rule the suite states (same check name, same row), the reader's
+finding is kept and GX's dropped.
 """
 
 from __future__ import annotations
@@ -53,6 +68,7 @@ THAILAND_LON = (97.3, 105.7)
 SEVERITY = {"critical": "error", "warning": "warning"}
 INDICATOR_RULES = ("points_in_levels", "not_applicable_allowed", "inapplicable_scored",
                    "self_verified_gap")
+NOT_IN_REGISTRY = "lao_code is not in the registry (or its registry row is quarantined)"
 QUARANTINE_ID_COLUMNS = ["table", SOURCE_ROW, "lao_code", "indicator_id", "reasons"]
 
 
@@ -131,21 +147,21 @@ def _registry_suite() -> list[dict]:
 def _scores_suite(framework: Framework) -> list[dict]:
     """Per-indicator rules as sets of 'indicator|value' keys (see _scores_frame): one
     unconditional expectation per rule. The same rules as row conditions (one expectation
-    per level set or applicability group) cost 13 s on a national year — GX re-filters the
-    1.6 M-row frame for every metric of every conditional expectation — against ~1 s here."""
+    per level set or applicability group, 30 in all) took 18 s on a national year — GX
+    re-filters the 1.6 M-row frame for every metric of every conditional expectation —
+    against under 2 s this way (benchmarks/bench_quality.py)."""
     indicators = framework.indicators
     levels = sorted(f"{i.id}|{_fmt(level)}" for i in indicators for level in set(i.levels))
     inapplicable = sorted(f"{i.id}|{t}" for i in indicators for t in LaoType
                           if not i.applies(t))
     # On a pass/fail indicator any disagreement spans the whole scale; only on graded ones
     # (3+ levels) is "one side gave full marks, the other nothing" out of the ordinary.
-    full_gaps = sorted(f"{i.id}|{_fmt(i.max_points)}" for i in indicators
+    full_gaps = sorted(f"{i.id}|{_fmt(max(i.levels) - min(i.levels))}" for i in indicators
                        if len(set(i.levels)) > 2)
     exps = [
         *_required(["lao_code", "indicator_id"]),
-        _expectation("expect_column_values_to_not_be_null", "lao_in_registry",
-                     "lao_code is not an LAO of the registry", column="lao_type",
-                     report="lao_code"),
+        _expectation("expect_column_values_to_not_be_null", "lao_in_registry", NOT_IN_REGISTRY,
+                     column="lao_type", report="lao_code"),
         _expectation("expect_column_values_to_be_in_set", "indicator_known",
                      f"indicator_id is not an indicator of the {framework.year} framework",
                      column="indicator_id", value_set=sorted(i.id for i in indicators)),
@@ -183,9 +199,8 @@ def _scores_suite(framework: Framework) -> list[dict]:
 def _published_suite(framework: Framework) -> list[dict]:
     exps = [
         *_required(["lao_code"]),
-        _expectation("expect_column_values_to_not_be_null", "lao_in_registry",
-                     "lao_code is not an LAO of the registry", column="lao_type",
-                     report="lao_code"),
+        _expectation("expect_column_values_to_not_be_null", "lao_in_registry", NOT_IN_REGISTRY,
+                     column="lao_type", report="lao_code"),
         _expectation("expect_column_values_to_be_unique", "lao_code_unique",
                      "lao_code appears more than once",
                      column="lao_code"),
@@ -502,17 +517,28 @@ def _drop_redundant(gx_rows: pd.DataFrame, reader_rows: pd.DataFrame) -> pd.Data
     """The readers already check a few rules the suites state too (code digits, location,
     percentage range; same check names): one finding per row and rule, the reader's, which
     names the column as in the file. A cell the reader could not parse is empty for GX:
-    'required' on a row with a reader error only repeats that error."""
+    an empty-value finding on a row with a reader error only repeats that error."""
     said = pd.MultiIndex.from_frame(reader_rows[[SOURCE_ROW, "check"]].astype(str))
     repeat = pd.MultiIndex.from_frame(gx_rows[[SOURCE_ROW, "check"]].astype(str)).isin(said)
     error_rows = reader_rows.loc[reader_rows["severity"] == "error", SOURCE_ROW]
-    unparsed = (gx_rows["check"] == "required") & gx_rows[SOURCE_ROW].isin(error_rows)
+    unparsed = gx_rows["value"].isna() & gx_rows[SOURCE_ROW].isin(error_rows)
     # An empty code is reported once, as 'required', not also as unknown.
     no_code = (gx_rows["check"] == "lao_in_registry") & gx_rows["lao_code"].isna()
     # An unknown indicator has no levels or applicability to check against.
     unknown = gx_rows.loc[gx_rows["check"] == "indicator_known", SOURCE_ROW]
     per_indicator = gx_rows["check"].isin(INDICATOR_RULES) & gx_rows[SOURCE_ROW].isin(unknown)
     return gx_rows[~repeat & ~unparsed & ~no_code & ~per_indicator]
+
+
+def _with_ids(findings: pd.DataFrame, vframe: pd.DataFrame) -> pd.DataFrame:
+    """Reader problems name the file row; the LAO and indicator come from that row."""
+    for column in ("lao_code", "indicator_id"):
+        if column not in vframe.columns:
+            continue
+        missing = findings[column].isna() & findings[SOURCE_ROW].isin(vframe.index)
+        ids = _as_text(vframe.loc[findings.loc[missing, SOURCE_ROW].astype("int64"), column])
+        findings.loc[missing, column] = ids.to_numpy()
+    return findings
 
 
 def _findings_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -567,8 +593,8 @@ def _split(table: str, frame: pd.DataFrame, findings: pd.DataFrame,
 
 def _gate_table(table: str, frame: pd.DataFrame, vframe: pd.DataFrame, suite: dict,
                 problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    reader_rows = _findings_frame([pd.DataFrame(_problem_findings(table, problems),
-                                                columns=FINDINGS_COLUMNS)])
+    reader_rows = _with_ids(_findings_frame([pd.DataFrame(_problem_findings(table, problems),
+                                                          columns=FINDINGS_COLUMNS)]), vframe)
     gx_rows = _keep_first_duplicates(
         _result_findings(table, _validate(table, vframe, suite), vframe))
     findings = pd.concat([reader_rows, _drop_redundant(gx_rows, reader_rows)], ignore_index=True)
@@ -658,9 +684,9 @@ def summary(gate: GateResult, limit: int = 20) -> str:
     for r in shown.itertuples(index=False):
         where = ", ".join(x for x in (
             f"row {r.source_row}" if pd.notna(r.source_row) else None,
-            f"LAO {r.lao_code}" if r.lao_code else None,
-            f"indicator {r.indicator_id}" if r.indicator_id else None,
-            f"{r.column} = {r.value}" if r.value is not None else None) if x)
+            f"LAO {r.lao_code}" if pd.notna(r.lao_code) else None,
+            f"indicator {r.indicator_id}" if pd.notna(r.indicator_id) else None,
+            f"{r.column} = '{r.value}'" if pd.notna(r.value) else None) if x)
         lines.append(f"  {r.severity}: {r.table} {where}: {r.message}")
     if len(gate.findings) > limit:
         lines.append(f"  … and {len(gate.findings) - limit} more (use --json for all)")

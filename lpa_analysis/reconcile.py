@@ -29,7 +29,6 @@ from lpa_analysis.schema import DIM_PCT, RECONCILIATION_COLUMNS
 
 PERCENT_FIELDS = [*DIM_PCT, "overall_pct"]
 LABEL_FIELDS = ["passed", "band"]
-FIELD_ORDER = ["lao_code", *PERCENT_FIELDS, *LABEL_FIELDS]
 FLOAT_NOISE = 1e-9
 
 
@@ -99,6 +98,5 @@ def reconcile(published: pd.DataFrame, scored_laos: pd.DataFrame,
     parts += [_label_differences(both, f) for f in fields if f in LABEL_FIELDS]
     found = pd.concat([p for p in parts if len(p)] or [_rows([], "lao_code", [], [])],
                       ignore_index=True)
-    order = found["field"].map(FIELD_ORDER.index)
-    return (found.assign(_order=order).sort_values(["lao_code", "_order"], kind="stable")
-            .drop(columns="_order").reset_index(drop=True))
+    # The parts come in publication order of fields; a stable sort keeps it within an LAO.
+    return found.sort_values("lao_code", kind="stable").reset_index(drop=True)

@@ -6,8 +6,10 @@ a table of contents, print CSS for A4). No input cells or prompts; data stays es
 
 PDF: Debian Chromium driven by playwright (one browser and one reused page per renderer;
 every request that is not a local file is blocked and counted), WeasyPrint as the fallback
-(with a warning: it loses some Thai in pdftotext, e.g. น้ำ → นำ). Creation dates and the
-document ID are rewritten so that the same HTML gives the same PDF bytes (issue 7).
+(with a warning: it loses some Thai in pdftotext, e.g. น้ำ → นำ). Chromium PDFs are tagged,
+with bookmarks for the headings and page numbers. Creation dates ($SOURCE_DATE_EPOCH), the
+structure-element ids and the document ID are rewritten so that the same HTML gives the same
+PDF bytes (issue 7); the HTML itself carries no random ids or timings.
 """
 
 from __future__ import annotations
@@ -117,10 +119,13 @@ def _read_notebook(notebook: str | Path | nbformat.NotebookNode) -> nbformat.Not
 
 def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what changes from run to run (timings, kernel and papermill metadata, widget
-    state) and stderr streams (warnings go to the log instead of the report)."""
+    state, random cell ids such as that of papermill's injected-parameters cell) and stderr
+    streams (warnings go to the log instead of the report)."""
     for key in ("papermill", "widgets", "execution"):
         nb.metadata.pop(key, None)
     for index, cell in enumerate(nb.cells):
+        if "id" in cell:
+            cell.id = f"cell-{index + 1}"
         for key in ("execution", "papermill", "collapsed", "scrolled"):
             cell.metadata.pop(key, None)
         if cell.cell_type != "code":
@@ -187,7 +192,9 @@ def _toc(body: str, lang: str) -> str:
             f'<ul>{"".join(items)}</ul></nav>')
 
 
-_TABLE = re.compile(r'(<table\b[^>]*class="[^"]*dataframe[^"]*"[^>]*>)(.*?)(</table>)', re.S)
+# DataFrame tables: pandas' to_html (class "dataframe") and Styler's (id "T_<uuid>").
+_TABLE = re.compile(r'(<table\b[^>]*(?:class="[^"]*dataframe[^"]*"|id="T_\w+")[^>]*>)'
+                    r"(.*?)(</table>)", re.S)
 _BODY_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td\b([^>]*)>(.*?)</td>", re.S)
 _NUMBER = re.compile(r"^[−+\-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$"
@@ -229,6 +236,17 @@ def _left_align_text_columns(html: str) -> str:
     return _TABLE.sub(one_table, html)
 
 
+_STYLER_TABLE = re.compile(r'<table\b[^>]*\bid="T_([0-9a-f]+)"')
+
+
+def _stable_styler_ids(html: str) -> str:
+    """pandas Styler names its table and cells after a random uuid (T_0fa99_row0_col0, in the
+    HTML and its <style>): number them T_s1, T_s2, … so the same report gives the same bytes."""
+    for number, uuid in enumerate(dict.fromkeys(_STYLER_TABLE.findall(html)), start=1):
+        html = re.sub(rf"\bT_{uuid}(?=[_\"\s.:,{{\[])", f"T_s{number}", html)
+    return html
+
+
 def notebook_to_html(notebook: str | Path | nbformat.NotebookNode, *, title: str,
                      lang: str) -> str:
     """The report HTML of an executed notebook, as a string."""
@@ -238,7 +256,7 @@ def notebook_to_html(notebook: str | Path | nbformat.NotebookNode, *, title: str
     exporter = _exporter()
     exporter.language_code = lang
     body, _ = exporter.from_notebook_node(nb, resources={"lpa_font_css": font_face_css()})
-    body = _short_heading_ids(_left_align_text_columns(body))
+    body = _short_heading_ids(_left_align_text_columns(_stable_styler_ids(body)))
     # The contents go under the report's title (the first h1), else at the top.
     title_end = body.find("</h1>")
     at = title_end + len("</h1>") if title_end >= 0 else body.index("<main>") + len("<main>")
@@ -293,8 +311,6 @@ def source_date() -> datetime | None:
 
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:[^)]*\)")
 _PDF_ID = re.compile(rb"/ID ?\[ ?<([0-9A-Fa-f]+)> ?<([0-9A-Fa-f]+)> ?\]")
-
-
 _PDF_NODE = re.compile(rb"\(node(\d{8})\)")
 
 

@@ -9,6 +9,7 @@ narrate and call this; every figure's data is also a table written by `write_tab
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -22,7 +23,7 @@ import pandas as pd
 
 from lpa_analysis import __version__, i18n, plots, stats
 from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years, load_processed, sha256_file
-from lpa_analysis.geo import ProvinceInfo, resolve_province
+from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
 from lpa_analysis.schema import DIM_PCT, Framework, display_name, load_framework, to_be_year
 
@@ -90,6 +91,8 @@ def _reference_tables(year: int, processed_dir: Path) -> dict[str, pd.DataFrame]
             scored, composite.dimension_maxima(processed.indicator_scores),
             n_sims=RANK_SIMULATIONS, seed=RANK_SEED),
         "league": stats.league_table(scored, n_boot=RANK_SIMULATIONS, seed=RANK_SEED),
+        "indicator_gaps": stats.indicator_gaps_all(
+            processed.indicator_scores, [p.code for p in all_provinces()]),
     }
 
 
@@ -112,7 +115,8 @@ def prepare_year(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Pa
     key = sha256_file(year_dir / "build.json")
     history_key = {y: sha256_file(Path(processed_dir) / str(y) / "build.json")
                    for y in built_years(processed_dir) if y <= year}
-    stamp = json.dumps({"build": key, "history": history_key}, sort_keys=True)
+    stamp = json.dumps({"build": key, "history": history_key, "code": _reference_code_key()},
+                       sort_keys=True)
     if (folder / "key.json").is_file() and (folder / "key.json").read_text() == stamp:
         return folder
     tables = _reference_tables(year, Path(processed_dir))
@@ -129,6 +133,15 @@ def prepare_year(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Pa
 
         shutil.rmtree(old, ignore_errors=True)
     return folder
+
+
+@lru_cache(maxsize=1)
+def _reference_code_key() -> str:
+    """Hash of the code that computes the reference tables: a change (a new table, a fixed
+    statistic) recomputes them."""
+    package = Path(__file__).resolve().parent
+    sources = [Path(__file__).resolve(), *sorted((package / "stats").glob("*.py"))]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
 
 
 def load_reference(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> dict[str, pd.DataFrame]:
@@ -423,11 +436,20 @@ class ProvinceReport(_Report):
                              for i in self.framework.indicators])
 
     def indicators_table(self) -> pd.DataFrame:
-        gaps = stats.indicator_gaps(self.processed.indicator_scores, self.province.code)
-        return gaps.merge(self._indicator_names(), on="indicator_id", how="left")
+        """stats.indicator_gaps of the province (its rows of the run's reference table)."""
+        return self._indicator_gaps
+
+    @cached_property
+    def _indicator_gaps(self) -> pd.DataFrame:
+        every = self.reference["indicator_gaps"]
+        gaps = every[every["province_code"] == self.province.code].drop(columns="province_code")
+        # Parquet reads the note's None back as NaN; stats tables say None.
+        gaps = gaps.assign(note=gaps["note"].astype("object").where(gaps["note"].notna(), None))
+        return gaps.reset_index(drop=True).merge(self._indicator_names(), on="indicator_id",
+                                                 how="left")
 
     def heatmap_table(self, n: int = 15) -> pd.DataFrame:
-        weakest = self.indicators_table().dropna(subset=["attainment_province"])
+        weakest = self._indicator_gaps.dropna(subset=["attainment_province"])
         weakest = weakest.sort_values(["attainment_province", "indicator_id"]).head(n)
         scores = self._province_indicator_scores(self.year)
         scores = scores[scores["indicator_id"].isin(weakest["indicator_id"])

@@ -39,7 +39,7 @@ from lpa_analysis.schema import (
     SCORES_COLUMNS, SOURCE_ROW, Framework, LaoType,
 )
 
-BOUNDARY_EPS = 1e-9  # pass/band/tie comparisons absorb float noise of this size
+BOUNDARY_EPS = 1e-9  # pass and band comparisons absorb float noise of this size
 MISSING_COLUMNS = ["lao_code", "indicator_id", "dimension"]
 _TYPES = [t.value for t in LaoType]
 _N_DIM = len(DIMENSION_IDS)
@@ -132,6 +132,11 @@ def _positions(scores: pd.DataFrame, registry: pd.DataFrame, fw: _FrameworkArray
     return lao_pos, ind_pos, lao_type, pair
 
 
+def _points(values: pd.Series) -> np.ndarray:
+    """Points as float, NaN where missing (whatever nullable dtype a reader produced)."""
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _sum_by_lao_dim(key: np.ndarray, mask: np.ndarray, weights: np.ndarray, n_laos: int):
     sums = np.bincount(key[mask], weights=weights[mask], minlength=n_laos * _N_DIM)
     return sums.reshape(n_laos, _N_DIM)
@@ -207,9 +212,10 @@ def _indicator_table(scores, registry, fw, lao_pos, ind_pos, na) -> pd.DataFrame
     rows = scores[["lao_code", "indicator_id", "assessor_team", "self_points", "verified_points",
                    SOURCE_ROW]].take(order).reset_index(drop=True)
     max_points = fw.max_points[ind]
-    with np.errstate(invalid="ignore"):
-        attainment = np.where(na, np.nan, rows["verified_points"].to_numpy(float) / max_points)
-        self_attainment = np.where(na, np.nan, rows["self_points"].to_numpy(float) / max_points)
+    rows["verified_points"] = _points(rows["verified_points"])
+    rows["self_points"] = _points(rows["self_points"])
+    attainment = np.where(na, np.nan, rows["verified_points"] / max_points)
+    self_attainment = np.where(na, np.nan, rows["self_points"] / max_points)
     rows["dimension"] = fw.dim[ind] + 1
     rows["province_code"] = registry["province_code"].take(lao).reset_index(drop=True)
     rows["lao_type"] = registry["lao_type"].take(lao).reset_index(drop=True)
@@ -242,8 +248,8 @@ def score_laos(scores: pd.DataFrame, registry: pd.DataFrame,
     counted = fw.counts_for_type[lao_type[lao_pos], ind_pos]
     earned = counted & ~na
     key = lao_pos * _N_DIM + fw.dim[ind_pos]
-    verified = np.nan_to_num(scores["verified_points"].to_numpy(dtype=float), nan=0.0)
-    self_pts = np.nan_to_num(scores["self_points"].to_numpy(dtype=float), nan=0.0)
+    verified = np.nan_to_num(_points(scores["verified_points"]), nan=0.0)
+    self_pts = np.nan_to_num(_points(scores["self_points"]), nan=0.0)
 
     points = _sum_by_lao_dim(key, earned, verified, n_laos)
     self_points = _sum_by_lao_dim(key, earned, self_pts, n_laos)

@@ -123,6 +123,8 @@ def test_trend_lines_label_years_per_language():
     assert to_hex(lines["แพร่"].get_color()) == plots.HIGHLIGHT.lower()
     assert list(lines["ทั้งประเทศ"].get_ydata()) == [78, 79, 80]
     assert len(th.axes[0].collections) == 2  # one CI band per series
+    many = pd.DataFrame({"year": 2566, "series": [f"s{i}" for i in range(9)], "value": range(9)})
+    assert len(plots.trend_lines(many, lang="en").axes[0].get_lines()) == 9
 
 
 def test_indicator_gap_bars_mark_fdr_significant_indicators():
@@ -145,6 +147,19 @@ def test_heatmap_keeps_order_and_leaves_missing_cells_blank():
     assert np.ma.getmaskarray(grid)[1, 1] or np.isnan(grid[1, 1])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ก", "ข"]
     assert sorted(t.get_text() for t in ax.texts) == ["25", "50", "90"]
+    assert ax.get_images()[0].get_clim() == (0, 100)
+
+
+def test_heatmap_of_correlations_uses_their_range_and_decimals():
+    cells = pd.DataFrame({"row": ["a", "a", "b", "b"], "col": ["a", "b", "a", "b"],
+                          "value": [1.0, -0.35, -0.35, 1.0]})
+    fig = plots.heatmap(cells, lang="en", scale=1, value_label="Spearman ρ")
+    ax = fig.axes[0]
+    assert ax.get_images()[0].get_clim() == (-0.35, 1.0)
+    assert sorted(t.get_text() for t in ax.texts) == ["-0.35", "-0.35", "1.00", "1.00"]
+    fixed = plots.heatmap(cells, lang="en", scale=1, vmin=-1, vmax=1, digits=1)
+    assert fixed.axes[0].get_images()[0].get_clim() == (-1, 1)
+    assert "-0.3" in [t.get_text() for t in fixed.axes[0].texts]
 
 
 def test_funnel_plot_highlights_one_unit(laos):

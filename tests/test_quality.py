@@ -12,8 +12,7 @@ import pytest
 from lpa_analysis import quality
 from lpa_analysis.errors import Problem
 from lpa_analysis.schema import (
-    FINDINGS_COLUMNS, LAO_TYPE_CODE_DIGIT, REGISTRY_COLUMNS, SCORES_COLUMNS, SOURCE_ROW,
-    LaoType, load_framework,
+    FINDINGS_COLUMNS, REGISTRY_COLUMNS, SCORES_COLUMNS, SOURCE_ROW, load_framework,
 )
 
 FRAMEWORKS = Path(quality.__file__).parent / "resources" / "frameworks"
@@ -412,3 +411,112 @@ def test_stale_suites_fall_back_to_the_framework(framework, tmp_path):
     scores.loc[0, "verified_points"] = 4.0
     gate = quality.run_gate(make_registry(), scores, framework, suites_dir=tmp_path)
     assert findings_of(gate, "points_in_levels")[SOURCE_ROW].tolist() == [2]
+
+
+# --------------------------------------------------------------------------------- CLI
+
+@pytest.fixture()
+def data_folder(tmp_path, framework):
+    """A raw data folder as `lpa validate` reads it: registry, framework, scores of 2566."""
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "lpa-2566.yml").write_text(FRAMEWORK_YAML, encoding="utf-8")
+    registry = make_registry()[["lao_code", "name_th", "lao_type", "province_code", "lat", "lon"]]
+    registry.to_csv(tmp_path / "registry.csv", index=False)
+    (tmp_path / "scores").mkdir()
+    make_scores(framework).drop(columns=SOURCE_ROW).to_csv(tmp_path / "scores" / "2566.csv",
+                                                            index=False)
+    return tmp_path
+
+
+def invoke(*args):
+    from typer.testing import CliRunner
+
+    from lpa_analysis.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_validate_clean_folder_exits_0(data_folder, framework):
+    result = invoke("validate", "--year", "2566", "--data", str(data_folder))
+    assert result.exit_code == 0, result.output
+    n_scores = len(make_scores(framework))
+    assert f"scores: {n_scores} rows, {n_scores} accepted, 0 quarantined" in result.output
+    assert "0 errors" in result.output
+
+
+def test_validate_reports_errors_with_rows_and_exits_1(data_folder):
+    path = data_folder / "scores" / "2566.csv"
+    scores = pd.read_csv(path, dtype=str)
+    i = row_of(scores, lao_code="6500104", indicator_id="1.1")
+    scores.loc[i, "verified_points"] = "2"
+    scores.to_csv(path, index=False)
+    file_row = i + 2  # header is row 1
+    result = invoke("validate", "--year", "2566", "--data", str(data_folder))
+    assert result.exit_code == 1, result.output
+    assert f"row {file_row}, LAO 6500104, indicator 1.1, verified_points = '2'" in result.output
+    result = invoke("validate", "--year", "2023", "--data", str(data_folder), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert [(f["source_row"], f["check"], f["lao_code"], f["indicator_id"]) for f in errors] == [
+        (file_row, "points_in_levels", "6500104", "1.1")]
+    assert report["counts"]["scores"]["quarantined"] == 1
+
+
+def test_validate_without_scores_is_unusable_input(data_folder):
+    from lpa_analysis.errors import InputError
+
+    (data_folder / "scores" / "2566.csv").unlink()
+    result = invoke("validate", "--year", "2566", "--data", str(data_folder))
+    assert isinstance(result.exception, InputError)  # cli.main prints it and exits 2
+
+
+def test_expectations_command_writes_the_suites(tmp_path, data_folder, framework):
+    out = tmp_path / "suites"
+    result = invoke("expectations", "--year", "2566", "--data", str(data_folder),
+                    "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "published-2566.json", "registry-2566.json", "scores-2566.json"]
+    assert quality.stale_suites(framework, out) == []
+
+
+# --------------------------------------------------------------------------------- demo data
+
+@pytest.fixture(scope="module")
+def dirty_demo(tmp_path_factory):
+    from lpa_analysis import demo
+
+    out = demo.generate(tmp_path_factory.mktemp("demo") / "data", years=[2566], dirty=True,
+                        provinces=["54"])
+    return out, json.loads((out / "truth.json").read_text(encoding="utf-8"))["years"]["2566"]
+
+
+def test_every_planted_defect_is_quarantined_and_nothing_else(dirty_demo):
+    from lpa_analysis.io import load_year
+
+    out, truth = dirty_demo
+    folder = load_year(out, 2566)
+    gate = quality.run_gate(folder.registry.frame, folder.scores.frame, folder.framework,
+                            folder.published.frame,
+                            extra_errors={"registry": folder.registry.problems,
+                                          "scores": folder.scores.problems,
+                                          "published": folder.published.problems})
+    defects = truth["defects"]
+    harmful = {d["source_row"] for d in defects if not d["benign"]}
+    benign = {d["source_row"] for d in defects if d["benign"]}
+    assert harmful and benign
+    quarantined = gate.quarantine[gate.quarantine["table"] == "scores"]
+    assert set(quarantined[SOURCE_ROW]) == harmful
+    assert gate.counts["registry"]["quarantined"] == gate.counts["published"]["quarantined"] == 0
+    for d in defects:
+        if d["benign"]:
+            continue
+        hit = gate.findings[(gate.findings[SOURCE_ROW] == d["source_row"])
+                            & (gate.findings["severity"] == "error")]
+        assert len(hit) >= 1, d
+        assert hit["indicator_id"].iloc[0] == d["indicator_id"]
+        if d["lao_code"]:
+            assert hit["lao_code"].iloc[0] == d["lao_code"].strip()
+    counts = gate.counts["scores"]
+    assert counts["accepted"] + counts["quarantined"] == counts["input"] == len(folder.scores.frame)

@@ -163,6 +163,27 @@ def test_html_is_deterministic_and_written_atomically(executed, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html"]
 
 
+def _styler_notebook() -> nbformat.NotebookNode:
+    """A notebook as an executed one looks, with a pandas Styler table (random uuid inside)."""
+    import pandas as pd
+    from nbformat.v4 import new_output
+
+    frame = pd.DataFrame({"ชื่อ": ["อบต.น้ำชำ", HOSTILE], "คะแนนรวม (%)": [81.5, 66.0]})
+    html = (frame.style.hide(axis="index").format(precision=2, escape="html")
+            .highlight_min(subset=["คะแนนรวม (%)"]).to_html())
+    cell = new_code_cell("t", outputs=[new_output("display_data", data={"text/html": html})])
+    return new_notebook(cells=[new_markdown_cell("# หัวเรื่อง"), cell])
+
+
+def test_styler_tables_render_identically_and_left_align_text():
+    a = render.notebook_to_html(_styler_notebook(), title="t", lang="th")
+    b = render.notebook_to_html(_styler_notebook(), title="t", lang="th")
+    assert a == b and 'id="T_s1"' in a and "#T_s1_row1_col1" in a
+    assert re.search(r'<td class="lpa-text data row0 col0"[^>]*>อบต.น้ำชำ</td>', a)
+    assert re.search(r'<td class="data row0 col1"[^>]*>81.50</td>', a)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in a
+
+
 def test_export_html_reads_a_notebook_file(executed, tmp_path):
     path = tmp_path / "executed.ipynb"
     nbformat.write(executed["en"], str(path))

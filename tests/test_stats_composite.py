@@ -191,6 +191,8 @@ def test_perturbation_widens_intervals_reproducibly(scored, maxima):
     assert (got["rank_p05"] <= got["rank_median"]).all()
     assert (got["rank_median"] <= got["rank_p95"]).all()
     assert got["rank_interval"].mean() > 0
+    ranks = got[["rank_median", "rank_p05", "rank_p95"]].to_numpy()
+    assert (ranks == np.round(ranks)).all()  # ranks that occurred, not interpolations
     # median ranks stay close to the nominal ones: the weights move them only a little
     assert np.corrcoef(got["rank_median"], got["rank_nominal"])[0, 1] > 0.95
 

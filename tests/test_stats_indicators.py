@@ -1,15 +1,19 @@
-"""indicator_gaps against R (tests/references/indicators.R) and its exclusions."""
+"""indicator_gaps against R (tests/references/indicators.R) and its exclusions;
+indicator_gaps_all against one-province calls and scipy on the raw values."""
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sp_stats
+from statsmodels.stats.multitest import multipletests
 
-from lpa_analysis.stats import indicator_gaps
+from lpa_analysis.stats import indicator_gaps, indicator_gaps_all
 
 REFS = Path(__file__).parent / "references"
 NUMERIC = ["dimension", "n_province", "n_rest", "attainment_province", "attainment_rest",
@@ -69,3 +73,71 @@ def test_unknown_province_identical_scores_and_one_lao(scores):
     notes = indicator_gaps(one_lao, "50").set_index("indicator_id")["note"]
     assert notes.loc["1.1"] == "not_enough_data"
     assert indicator_gaps(scores.iloc[:0], "50").empty
+
+
+@pytest.fixture(scope="module")
+def edge_scores(scores) -> pd.DataFrame:
+    """The fixture with every untestable case planted: one applicable LAO in a province,
+    constant values on one side or everywhere, a one-LAO province, a missing attainment."""
+    s = scores.copy()
+    first_30, second_30 = s.loc[s["province_code"] == "30", "lao_code"].unique()[:2]
+    s.loc[(s["indicator_id"] == "1.2") & (s["province_code"] == "30")
+          & (s["lao_code"] != second_30), "not_applicable"] = True
+    s.loc[(s["indicator_id"] == "2.1") & (s["province_code"] == "90"), "attainment"] = 0.6
+    s.loc[s["indicator_id"] == "2.2", "attainment"] = 0.4
+    s.loc[(s["indicator_id"] == "3.1") & (s["province_code"] != "50"), "attainment"] = 1.0
+    s.loc[s["lao_code"] == first_30, "province_code"] = "58"
+    s.loc[s.index[5], "attainment"] = np.nan
+    return s
+
+
+def test_all_provinces_at_once_equal_one_at_a_time(edge_scores):
+    every = indicator_gaps_all(edge_scores)
+    assert every["province_code"].unique().tolist() == ["30", "50", "58", "90"]
+    assert list(every.columns) == ["province_code", *indicator_gaps(edge_scores, "50").columns]
+    for province in ["30", "50", "58", "90"]:
+        ours = every[every["province_code"] == province].drop(columns="province_code")
+        pd.testing.assert_frame_equal(ours.reset_index(drop=True),
+                                      indicator_gaps(edge_scores, province),
+                                      check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+def _oracle(scores: pd.DataFrame, province: str, indicator_id: str) -> dict:
+    """Welch's test on the raw values with scipy, the case of one (province, indicator)."""
+    part = scores[(scores["indicator_id"] == indicator_id) & ~scores["not_applicable"]]
+    part = part.dropna(subset=["attainment"])
+    x = part.loc[part["province_code"] == province, "attainment"].to_numpy()
+    y = part.loc[part["province_code"] != province, "attainment"].to_numpy()
+    if scores.loc[scores["indicator_id"] == indicator_id, "pilot"].any():
+        return {"note": "pilot"}
+    row = {"n_province": len(x), "n_rest": len(y)}
+    if len(x) == 0:
+        return {**row, "note": "all_not_applicable"}
+    if min(len(x), len(y)) < 2:
+        return {**row, "note": "not_enough_data"}
+    if np.ptp(x) == 0 and np.ptp(y) == 0:
+        return {**row, "note": "no_variation"}
+    with warnings.catch_warnings():  # one side constant: scipy warns, its zero SD is exact
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        test = sp_stats.ttest_ind(x, y, equal_var=False)
+    ci = test.confidence_interval(0.95)
+    return {**row, "note": None, "difference": x.mean() - y.mean(), "statistic": test.statistic,
+            "df": test.df, "p_value": test.pvalue, "ci_low": ci.low, "ci_high": ci.high}
+
+
+def test_all_provinces_match_scipy_on_raw_values(edge_scores):
+    every = indicator_gaps_all(edge_scores)
+    for row in every.itertuples(index=False):
+        expected = _oracle(edge_scores, row.province_code, row.indicator_id)
+        assert row.note == expected.pop("note"), (row.province_code, row.indicator_id)
+        for column, value in expected.items():
+            np.testing.assert_allclose(getattr(row, column), value, rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{row.province_code} {row.indicator_id} {column}")
+    notes = every.set_index(["province_code", "indicator_id"])["note"]
+    assert notes[("30", "1.2")] == "not_enough_data" and notes[("58", "1.1")] == "not_enough_data"
+    assert notes[("90", "2.1")] is None and notes[("30", "3.1")] is None  # one side constant
+    assert notes.xs("2.2", level="indicator_id").drop("58").eq("no_variation").all()
+    for province, gaps in every.groupby("province_code"):
+        tested = gaps["note"].isna()
+        q = multipletests(gaps.loc[tested, "p_value"], method="fdr_bh")[1]
+        np.testing.assert_allclose(gaps.loc[tested, "q_value"], q, rtol=1e-12)

@@ -6,3 +6,4 @@ from lpa_analysis.commands import quality  # noqa: F401
 from lpa_analysis.commands import export  # noqa: F401
 from lpa_analysis.commands import demo  # noqa: F401
 from lpa_analysis.commands import audit  # noqa: F401
+from lpa_analysis.commands import lab  # noqa: F401

@@ -10,9 +10,11 @@ from lpa_analysis.plots.style import (
     save_svg, use_style,
 )
 
+from lpa_analysis.plots.map import province_grid, province_map  # noqa: F401
+
 __all__ = [
     "BAND_COLOURS", "HIGHLIGHT", "NATIONAL", "REGION", "TYPE_COLOURS", "Chart", "band_bars",
     "bar_with_ci", "dimension_boxplot", "funnel_plot", "gap_scatter", "heatmap",
-    "indicator_gap_bars", "new_figure", "rank_interval_plot", "save_png", "save_svg", "shorten",
-    "trend_lines", "type_comparison", "use_style",
+    "indicator_gap_bars", "new_figure", "province_grid", "province_map", "rank_interval_plot",
+    "save_png", "save_svg", "shorten", "trend_lines", "type_comparison", "use_style",
 ]

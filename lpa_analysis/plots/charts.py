@@ -8,6 +8,7 @@ and their differences come from `lpa_analysis.stats`), 1 for scores already in p
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Sequence
 
@@ -168,7 +169,7 @@ def trend_lines(trend: pd.DataFrame, *, lang: str, scale: float = 1,
     _require(trend, ["year", "series", "value"], "trend_lines")
     fig = new_figure(3.4)
     ax = fig.subplots()
-    others = iter(c for c in SERIES if c != HIGHLIGHT)
+    others = itertools.cycle([c for c in SERIES if c != HIGHLIGHT])
     for name, part in trend.groupby("series", sort=False):
         part = part.sort_values("year")
         colour = HIGHLIGHT if name == highlight else next(others)
@@ -224,24 +225,35 @@ def indicator_gap_bars(gaps: pd.DataFrame, *, lang: str, scale: float = 100,
 
 
 def heatmap(cells: pd.DataFrame, *, lang: str, scale: float = 100,
-            value_label: str | None = None, label_limit: int = 40) -> Chart:
+            value_label: str | None = None, label_limit: int = 40,
+            vmin: float | None = None, vmax: float | None = None,
+            digits: int | None = None) -> Chart:
     """A table of coloured, annotated cells, e.g. indicator × LAO type attainment.
 
     cells: columns row, col, value (proportions by default); rows and columns in order of first
     appearance; a missing combination (e.g. not applicable) is left blank.
+    Colour range: vmin/vmax, by default 0–100 when every scaled value lies there (per cent),
+    else the data's range (e.g. correlations: pass scale=1, vmin=-1, vmax=1). digits: decimals
+    printed in the cells (default 0 for per cent, else 2).
     """
     _require(cells, ["row", "col", "value"], "heatmap")
     grid = cells.pivot_table(index="row", columns="col", values="value", aggfunc="first",
                              sort=False) * scale
     grid = grid.reindex(index=cells["row"].drop_duplicates(),
                         columns=cells["col"].drop_duplicates())
+    data = grid.to_numpy(float)
+    percent = bool(np.nanmin(data) >= 0 and np.nanmax(data) <= 100 and scale == 100)
+    vmin = vmin if vmin is not None else 0.0 if percent else float(np.nanmin(data))
+    vmax = vmax if vmax is not None else 100.0 if percent else float(np.nanmax(data))
+    digits = digits if digits is not None else 0 if percent else 2
     fig = new_figure(0.28 * len(grid) + 1.3)
     ax = fig.subplots()
-    image = ax.imshow(grid.to_numpy(float), cmap="cividis", vmin=0, vmax=100, aspect="auto")
-    for (i, j), v in np.ndenumerate(grid.to_numpy(float)):
+    image = ax.imshow(data, cmap="cividis", vmin=vmin, vmax=vmax, aspect="auto")
+    for (i, j), v in np.ndenumerate(data):
         if not np.isnan(v):
-            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
-                    color="black" if v > 55 else "white")
+            light = image.norm(v) > 0.55  # cividis turns light towards the top
+            ax.text(j, i, f"{v:.{digits}f}", ha="center", va="center", fontsize=7,
+                    color="black" if light else "white")
     ax.set_xticks(range(grid.shape[1]), [shorten(c, 20) for c in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [shorten(r, label_limit) for r in grid.index])
     ax.tick_params(axis="x", labeltop=True, labelbottom=False, length=0)
@@ -260,6 +272,7 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lan
     points: columns unit, n, value, optional label (the highlighted unit's name; default unit).
     curve: columns n, lower_95, upper_95, lower_998, upper_998 (stats.funnel_curve).
     target, values and limits share one unit (proportions by default); `highlight` is a unit.
+    The y label defaults to the pass rate (scale 100) or the overall score (scale 1, means).
     """
     _require(points, ["unit", "n", "value"], "funnel_plot")
     _require(curve, ["n", "lower_95", "upper_95", "lower_998", "upper_998"], "funnel_plot")
@@ -286,7 +299,8 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lan
                     textcoords="offset points", color=HIGHLIGHT, fontweight="bold")
         handles.append(Line2D([], [], marker="o", linestyle="", color=HIGHLIGHT, label=name))
     ax.set_xlabel(i18n.t("chart.n_laos", lang))
-    ax.set_ylabel(value_label or i18n.t("chart.pass_rate_pct", lang))
+    default_label = "chart.pass_rate_pct" if scale == 100 else "chart.overall_pct"
+    ax.set_ylabel(value_label or i18n.t(default_label, lang))
     ax.set_xlim(0, max(points["n"].max(), curve["n"].max()) * 1.03)
     shown = np.concatenate([points["value"].to_numpy(float), [target]]) * scale
     low, high = np.nanmin(shown), np.nanmax(shown)

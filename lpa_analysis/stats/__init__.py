@@ -21,7 +21,7 @@ from lpa_analysis.stats.composite import (  # noqa: F401
 )
 from lpa_analysis.stats.descriptive import band_shares, describe, pass_rate  # noqa: F401
 from lpa_analysis.stats.funnel import funnel, funnel_curve  # noqa: F401
-from lpa_analysis.stats.indicators import indicator_gaps  # noqa: F401
+from lpa_analysis.stats.indicators import indicator_gaps, indicator_gaps_all  # noqa: F401
 from lpa_analysis.stats.teams import gap_model, self_vs_verified_gap, team_effect  # noqa: F401
 from lpa_analysis.stats.trends import trend_table  # noqa: F401
 from lpa_analysis.stats.league import league_table  # noqa: F401

@@ -130,7 +130,8 @@ def wilson(count: float, n: float, alpha: float = 0.05) -> tuple[float, float]:
     if not n:
         return np.nan, np.nan
     low, high = proportion_confint(count, n, alpha=alpha, method="wilson")
-    return float(low), float(high)
+    # At 0 % or 100 % rounding leaves the bound 1e-16 inside the estimate (a negative error bar).
+    return min(float(low), count / n), max(float(high), count / n)
 
 
 def t_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, str | None]:

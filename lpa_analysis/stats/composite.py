@@ -228,7 +228,8 @@ def rank_uncertainty(scored: pd.DataFrame,
     is drawn (the `methods` column says what was used).
 
     Columns: lao_code, [within], rank_nominal (rank of overall_pct among the LAOs simulated),
-    rank_median, rank_p05, rank_p95, rank_interval (p95 − p05), n_sims, methods, note. LAOs
+    rank_median, rank_p05, rank_p95 (ranks that occurred in the draws: R quantile type 1),
+    rank_interval (p95 − p05), n_sims, methods, note. LAOs
     lacking a dimension score (or maximum) get NaN ranks and 'not_enough_data'.
     """
     pct = scored[DIM_PCT].apply(pd.to_numeric, errors="coerce").to_numpy(float)
@@ -251,7 +252,8 @@ def rank_uncertainty(scored: pd.DataFrame,
         group = (pd.factorize(scored[within], use_na_sentinel=False)[0][complete] if within
                  else np.zeros(complete.sum(), dtype=int))
         ranks, nominal_rank = _ranks(scores, nominal[complete], group)
-        q05, q50, q95 = np.quantile(ranks, [0.05, 0.5, 0.95], axis=1)
+        # inverted-CDF quantiles (R type 1) are ranks that occurred: whole numbers
+        q05, q50, q95 = np.quantile(ranks, [0.05, 0.5, 0.95], axis=1, method="inverted_cdf")
         for column, values in (("rank_nominal", nominal_rank), ("rank_median", q50),
                                ("rank_p05", q05), ("rank_p95", q95)):
             out.loc[complete, column] = values

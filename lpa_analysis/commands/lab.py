@@ -1,0 +1,78 @@
+"""`lpa lab`: JupyterLab on the project's notebooks with every year of the data built."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from lpa_analysis.cli import EXIT_UNUSABLE, app
+
+INSTALL_HINT = "JupyterLab is not installed. Install the analyst extra:  pip install -e '.[lab]'"
+START_NOTEBOOK = "explore_trends.ipynb"
+
+
+def jupyterlab_installed() -> bool:
+    return importlib.util.find_spec("jupyterlab") is not None
+
+
+def lab_command(notebook_dir: Path, port: int, token: str, open_browser: bool) -> list[str]:
+    """The server command: this Python (so notebooks import this lpa_analysis), a fixed port
+    (no silent move to another one, so the printed URL is right), our token."""
+    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}",
+            f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.open_browser={open_browser}"]
+
+
+def lab_url(port: int, token: str) -> str:
+    return f"http://localhost:{port}/lab/tree/{START_NOTEBOOK}?token={token}"
+
+
+@app.command()
+def lab(
+    data: Path = typer.Option(None, "--data",
+                              help="Raw data folder (default: the project's data/demo, "
+                                   "generated when missing)."),
+    processed: Path = typer.Option(None, "--processed",
+                                   help="Processed tables (default: the project's "
+                                        "data/processed); missing years are built first."),
+    port: int = typer.Option(8888, "--port", help="Port of the JupyterLab server."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+) -> None:
+    """Build every missing year, then open JupyterLab in the project's notebooks/ folder and
+    print its URL (stop it with Ctrl-C). The notebooks read the folders from LPA_DATA_DIR /
+    LPA_PROCESSED_DIR, which this command sets. Needs the \\[lab] extra.
+
+    Examples:
+      lpa lab
+      lpa lab --port 8890 --no-browser
+      lpa lab --data /srv/dla --processed /srv/dla/processed
+    """
+    if not jupyterlab_installed():
+        typer.echo(f"lpa: error: {INSTALL_HINT}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE)
+    from lpa_analysis.explore import prepare
+    from lpa_analysis.log import log
+    from lpa_analysis.reports import NOTEBOOK_DIR
+
+    project = NOTEBOOK_DIR.parent
+    data = (data or project / "data" / "demo").resolve()
+    processed = (processed or project / "data" / "processed").resolve()
+    years = prepare(data, processed)
+    log.info("years ready: %s (%s → %s)", ", ".join(map(str, years)), data, processed)
+    token = secrets.token_hex(16)
+    env = {**os.environ, "LPA_DATA_DIR": str(data), "LPA_PROCESSED_DIR": str(processed)}
+    typer.echo(f"JupyterLab: {lab_url(port, token)}")
+    try:
+        done = subprocess.run(lab_command(NOTEBOOK_DIR, port, token, not no_browser), env=env,
+                              check=False)
+    except KeyboardInterrupt:
+        return
+    if done.returncode:
+        raise typer.Exit(done.returncode)

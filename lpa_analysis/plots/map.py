@@ -1,0 +1,125 @@
+"""A map of Thailand by province: a tile-grid cartogram, one equal square per province.
+
+Equal tiles suit per-province statistics better than a choropleth (small central provinces
+stay visible) and need no geometry: the grid (`resources/province_grid.csv`, made by this
+project from the provinces' relative positions) ships with the package, so drawing needs no
+network.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from importlib.resources import files
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize, to_rgb
+from matplotlib.patches import Patch, Rectangle
+
+from lpa_analysis import geo, i18n
+from lpa_analysis.plots.style import HIGHLIGHT, Chart, new_figure
+
+GRID_CSV = files("lpa_analysis") / "resources" / "province_grid.csv"
+CMAP = "viridis"  # sequential, colour-blind safe, and no grey that could pass for "no data"
+NO_DATA = "#BDBDBD"
+NOT_ASSESSED = "#E6E6E6"
+TILE_INCH = 0.46
+MAX_LABEL_CHARS = 8  # Thai base characters that fit a tile at the normal label size
+
+
+@cache
+def province_grid() -> pd.DataFrame:
+    """The grid: province_code, row (0 = north), col (0 = west), abbr_en, label_th."""
+    with GRID_CSV.open(encoding="utf-8") as fh:
+        grid = pd.read_csv(fh, comment="#", dtype={"province_code": str, "short_th": str},
+                           keep_default_na=False)
+    names = {p.code: p.name_th for p in geo.all_provinces(include_bangkok=True)}
+    label_th = [short or names[code] for code, short in zip(grid["province_code"],
+                                                            grid["short_th"], strict=True)]
+    return grid.drop(columns="short_th").assign(label_th=label_th)
+
+
+def _tile_label(row, lang: str) -> tuple[str, float]:
+    """The tile's text and font size: Thai names shrink to fit, English codes do not need to."""
+    if lang == "en":
+        return row.abbr_en, 6.5
+    base = sum(unicodedata.category(ch) != "Mn" for ch in row.label_th)  # marks take no width
+    return row.label_th, 6.5 * min(1.0, MAX_LABEL_CHARS / base)
+
+
+def _text_colour(rgb) -> str:
+    r, g, b = to_rgb(rgb)
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+def _as_codes(highlight: str | Iterable[str] | None) -> set[str]:
+    if highlight is None:
+        return set()
+    items = [highlight] if isinstance(highlight, (str, int)) else list(highlight)
+    return {geo.resolve_province(h).code for h in items}
+
+
+def province_map(values: pd.DataFrame, value: str = "value", *, lang: str,
+                 label: str | None = None, highlight: str | Iterable[str] | None = None,
+                 vmin: float | None = None, vmax: float | None = None,
+                 cmap: str = CMAP) -> Chart:
+    """Every province as a tile coloured by `value` (per-province frame: province_code, value).
+
+    Bangkok (not an LAO, never assessed) is drawn light grey and hatched; a province without a
+    value (missing row or NaN) mid grey; both are named in the legend. `label` titles the
+    colour bar (default: the column name). `highlight`: province(s) by code or name, outlined
+    in the accent colour. vmin/vmax fix the colour scale (default: the data's range). Tiles
+    carry the short Thai name (lang 'th') or this project's three-letter code ('en'); each
+    tile's patch has gid 'province-<code>' (tests and SVG consumers find it by that).
+    """
+    missing = [c for c in ("province_code", value) if c not in values.columns]
+    if missing:
+        raise ValueError(f"province_map: the frame lacks column(s) {', '.join(missing)}")
+    i18n.check_lang(lang)
+    by_code = (values.assign(province_code=values["province_code"].astype(str))
+               .drop_duplicates("province_code").set_index("province_code")[value]
+               .astype(float))
+    grid = province_grid()
+    shown = by_code.reindex(grid["province_code"]).drop(geo.BANGKOK_CODE, errors="ignore")
+    finite = shown.dropna()
+    low = vmin if vmin is not None else (finite.min() if len(finite) else 0.0)
+    high = vmax if vmax is not None else (finite.max() if len(finite) else 1.0)
+    norm = Normalize(low, high if high > low else low + 1)
+    colours = colormaps[cmap]
+    marked = _as_codes(highlight)
+
+    n_rows, n_cols = grid["row"].max() + 1, grid["col"].max() + 1
+    fig = new_figure(TILE_INCH * n_rows + 0.3, TILE_INCH * n_cols + 0.3)
+    ax = fig.subplots()
+    for tile in grid.itertuples(index=False):
+        x, y = tile.col, tile.row
+        if tile.province_code == geo.BANGKOK_CODE:
+            face, hatch = NOT_ASSESSED, "////"
+        else:
+            v = shown.get(tile.province_code, np.nan)
+            face, hatch = (NO_DATA if np.isnan(v) else colours(norm(v))), None
+        edge, width = (HIGHLIGHT, 2.2) if tile.province_code in marked else ("white", 1.0)
+        ax.add_patch(Rectangle((x - 0.48, y - 0.48), 0.96, 0.96, facecolor=face, hatch=hatch,
+                               edgecolor=edge, linewidth=width, zorder=3 if marked else 2,
+                               gid=f"province-{tile.province_code}"))
+        text, size = _tile_label(tile, lang)
+        ax.text(x, y, text, ha="center", va="center", fontsize=size, color=_text_colour(face),
+                zorder=4)
+    ax.set_xlim(-0.6, n_cols - 0.4)
+    ax.set_ylim(n_rows - 0.4, -0.6)  # row 0 (north) on top
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+    # The south-east of the grid is sea: the legend and colour bar sit there.
+    bar_ax = ax.inset_axes([0.62, 0.16, 0.33, 0.025])
+    fig.colorbar(ScalarMappable(norm=norm, cmap=colours), cax=bar_ax, orientation="horizontal",
+                 label=label or value)
+    ax.legend(handles=[Patch(facecolor=NOT_ASSESSED, hatch="////", edgecolor="white",
+                             label=i18n.t("map.not_assessed", lang)),
+                       Patch(facecolor=NO_DATA, label=i18n.t("map.no_data", lang))],
+              loc="lower right", bbox_to_anchor=(1.0, 0.24), fontsize=7)
+    return fig
