@@ -39,7 +39,7 @@ bench: $(STAMP) system
 	$(BIN)/python benchmarks/run_all.py
 
 strip-notebooks: $(STAMP)
-	$(BIN)/nbstripout notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
 clean-reports:
 	rm -rf reports/$(YEAR)

@@ -11,7 +11,7 @@ Setup (not timed in the comparison, printed): the demo data (generated when miss
 year builds and the national reference tables, all in a work folder (default: a temporary
 one, so the project's data/processed and reports/ are left alone). Each run is a fresh
 process, as a user would start it. Memory: the peak of the summed resident memory of the
-run's whole process tree (workers, kernels, Chromium; PSS), sampled every 0.2 s.
+run's whole process tree (workers, kernels, Chromium; PSS), sampled every 0.5 s.
 
 nbconvert's webpdf launches playwright's own Chromium build, which cannot be downloaded
 here: the Debian binary is linked where playwright looks for it (a folder given by
@@ -47,7 +47,7 @@ class PeakMemory:
     the libraries of every worker, kernel and Chromium process again), RSS if PSS is not
     readable."""
 
-    def __init__(self, pid: int, every: float = 0.2):
+    def __init__(self, pid: int, every: float = 0.5):
         self.root, self.every, self.peak = psutil.Process(pid), every, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -62,7 +62,8 @@ class PeakMemory:
             total = 0
             for proc in tree:
                 try:
-                    total += getattr(proc.memory_full_info(), "pss", None) or proc.memory_info().rss
+                    info = proc.memory_full_info()
+                    total += getattr(info, "pss", info.rss)
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)

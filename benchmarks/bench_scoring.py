@@ -19,7 +19,9 @@ import pandas as pd
 
 from lpa_analysis import scoring
 from lpa_analysis.reconcile import reconcile
-from lpa_analysis.schema import DIM_PCT, PUBLISHED_COLUMNS, REGISTRY_COLUMNS, LaoType, load_framework
+from lpa_analysis.schema import (
+    DIM_PCT, PUBLISHED_COLUMNS, REGISTRY_COLUMNS, LaoType, load_framework,
+)
 
 FRAMEWORK = Path(scoring.__file__).parent / "resources" / "frameworks" / "lpa-2566.yml"
 # DLA counts per type (the 2566 registry): 76 + 30 + 195 + 2,247 + 5,300 + 1 = 7,849.

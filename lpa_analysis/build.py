@@ -111,6 +111,20 @@ def _replace_dir(tmp: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _missing_findings(missing: pd.DataFrame) -> pd.DataFrame:
+    """Indicators that count for a scored LAO but have no row score 0: say so, row by row."""
+    from lpa_analysis.schema import FINDINGS_COLUMNS
+
+    if missing.empty:
+        return pd.DataFrame(columns=FINDINGS_COLUMNS)
+    return pd.DataFrame({
+        "table": "scores", "check": "indicator_missing", "severity": "warning",
+        "source_row": pd.NA, "lao_code": missing["lao_code"],
+        "indicator_id": missing["indicator_id"], "column": "indicator_id", "value": pd.NA,
+        "message": "no score row for an indicator that counts for this LAO: scored 0",
+    })[FINDINGS_COLUMNS]
+
+
 def _write_manifest(folder: Path, info: dict, data_dir: Path, out_dir: Path) -> None:
     from lpa_analysis.manifest import file_records, write_manifest
 
@@ -164,18 +178,20 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
     lap("reconciliation")
 
     scored = result.laos
+    findings = pd.concat([gate.findings, _missing_findings(result.missing)], ignore_index=True)
     counts = {
         "tables": gate.counts,
         "laos_in_registry": len(gate.accepted["registry"]),
         "laos_scored": len(scored),
         "laos_passed": int(scored["passed"].fillna(False).astype(bool).sum()),
-        "findings": {"error": errors, "warning": len(gate.findings) - errors},
+        "findings": {"error": errors, "warning": len(findings) - errors},
+        "indicator_rows_missing": len(result.missing),
         "reconciliation_differences": len(recon),
     }
     tables = {
         "scored_laos": scored,
         "indicator_scores": result.indicators,
-        "quality_findings": gate.findings,
+        "quality_findings": findings,
         "quarantine": gate.quarantine,
         "reconciliation": recon,
     }
@@ -206,7 +222,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
         raise
     log.info("build %s: %d LAOs scored, %d passed → %s", year, counts["laos_scored"],
              counts["laos_passed"], final)
-    return BuildResult(year, final, counts, gate.findings)
+    return BuildResult(year, final, counts, findings)
 
 
 def load_processed(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Processed:

@@ -6,7 +6,7 @@ returning a tidy frame (statistics conventions of `lpa_analysis.stats`) or a `Ch
     trends(panel, by="region")                             # stats.trend_table, long
     plot_trend(trends(panel, by="lao_type"), lang="th")
     indicator_trends("data/demo", "data/processed", years)  # comparable indicators only
-    peers(panel[panel.year == 2566], "6540101")            # LAOs like this one
+    peers(panel[panel.year == 2566], "6540112")            # LAOs like this one
 
 Nothing here re-computes a statistic the `stats` package has: means, pass rates and their
 CIs come from `stats.trend_table`, comparability from `stats.comparable_indicators`.
@@ -23,10 +23,11 @@ import pandas as pd
 from lpa_analysis import i18n, plots, stats
 from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, built_years, load_processed
 from lpa_analysis.errors import InputError
-from lpa_analysis.schema import DIM_PCT, load_framework, to_be_year
-from lpa_analysis.stats._common import MISSING_YEAR, PILOT, t_interval, tidy
+from lpa_analysis.schema import DIM_PCT, LAO_TYPE_ORDER, load_framework, to_be_year
+from lpa_analysis.stats._common import MISSING_YEAR, t_interval, tidy
 
 TREND_BY = (None, "region", "province_code", "lao_type")
+LAO_TYPES = [t.value for t in LAO_TYPE_ORDER]
 INDICATOR_TREND_COLUMNS = ["year", "indicator_id", "dimension", "n", "attainment", "ci_low",
                            "ci_high", "note"]
 PEER_FEATURES = [*DIM_PCT, "log_area"]
@@ -54,7 +55,8 @@ def prepare(data_dir: str | Path = DEFAULT_DATA,
 def load_panel(processed_dir: str | Path = DEFAULT_PROCESSED,
                years: Iterable[int] | None = None) -> pd.DataFrame:
     """Every built year's scored LAOs in one frame, `year` (BE) first; one row per LAO-year."""
-    years = sorted(to_be_year(y) for y in years) if years is not None else built_years(processed_dir)
+    years = (sorted(to_be_year(y) for y in years) if years is not None
+             else built_years(processed_dir))
     if not years:
         raise InputError("no built year: run `lpa build --year <year>` first", file=processed_dir)
     frames = [load_processed(y, processed_dir).scored_laos.assign(year=y) for y in years]
@@ -66,8 +68,8 @@ def by_year(panel: pd.DataFrame) -> dict[int, pd.DataFrame]:
     return {int(y): part.drop(columns="year") for y, part in panel.groupby("year", sort=True)}
 
 
-def trends(panel: pd.DataFrame, by: str | None = None, *,
-           measures: Sequence[str] | None = None, only: Iterable[str] | None = None) -> pd.DataFrame:
+def trends(panel: pd.DataFrame, by: str | None = None, *, measures: Sequence[str] | None = None,
+           only: Iterable[str] | None = None) -> pd.DataFrame:
     """`stats.trend_table` of the panel: year × group × measure with estimate and 95 % CI.
 
     by: None (national), 'region', 'province_code' or 'lao_type'. measures: a subset of
@@ -105,16 +107,25 @@ def _measure_label(measure: str, lang: str) -> str:
     return f"{i18n.dimension_label(int(measure[1]), lang, short=True)} (%)"
 
 
+def _without_small_bands(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """No band where fewer than `min_n` LAOs stand behind a point: the interval of one LAO's
+    pass rate spans most of the axis and hides every other line."""
+    small = rows["n"].astype(float) < min_n
+    return rows.assign(ci_low=rows["ci_low"].mask(small), ci_high=rows["ci_high"].mask(small))
+
+
 def plot_trend(trend: pd.DataFrame, *, lang: str, measure: str = "overall_pct",
-               highlight=None) -> plots.Chart:
-    """One line per group (with its 95 % band) of a `trends` table for one measure.
-    highlight: a group value (e.g. '54') drawn in the accent colour."""
+               highlight=None, min_n: int = 10) -> plots.Chart:
+    """One line per group (with its 95 % band when at least `min_n` LAOs are behind the point)
+    of a `trends` table for one measure. highlight: a group value (e.g. '54') drawn in the
+    accent colour."""
     by = next((c for c in ("region", "province_code", "lao_type") if c in trend.columns), None)
     rows = trend[(trend["measure"] == measure) & trend["estimate"].notna()]
     if rows.empty:
         raise ValueError(f"the trend table has no estimate for {measure!r}")
     keys = rows[by] if by else pd.Series([None] * len(rows), index=rows.index)
-    lines = rows.assign(series=[series_label(by, k, lang) for k in keys], value=rows["estimate"])
+    lines = _without_small_bands(rows, min_n).assign(
+        series=[series_label(by, k, lang) for k in keys], value=rows["estimate"])
     marked = series_label(by, highlight, lang) if highlight is not None else None
     return plots.trend_lines(lines, lang=lang, highlight=marked,
                              value_label=_measure_label(measure, lang),
@@ -145,7 +156,8 @@ def indicator_trends(data_dir: str | Path = DEFAULT_DATA,
     """
     from lpa_analysis.geo import resolve_province
 
-    years = sorted(to_be_year(y) for y in years) if years is not None else built_years(processed_dir)
+    years = (sorted(to_be_year(y) for y in years) if years is not None
+             else built_years(processed_dir))
     frameworks = {y: load_framework(Path(data_dir) / "frameworks" / f"lpa-{y}.yml") for y in years}
     ids = comparable_ids(frameworks)
     code = resolve_province(province).code if province is not None else None
@@ -175,10 +187,13 @@ def indicator_trends(data_dir: str | Path = DEFAULT_DATA,
     return tidy(rows, INDICATOR_TREND_COLUMNS)
 
 
-def indicator_changes(trend: pd.DataFrame) -> pd.DataFrame:
+def indicator_changes(trend: pd.DataFrame, min_n: int = 10) -> pd.DataFrame:
     """Per indicator: attainment in the first and last year and the change (last − first),
-    largest fall first — where to look in `plot_indicator_trends`."""
+    largest fall first — where to look in `plot_indicator_trends`. Indicators that apply to
+    fewer than `min_n` LAOs in some year are left out (a change of one LAO is no trend)."""
     rows = trend.dropna(subset=["attainment"]).sort_values("year")
+    few = rows.loc[rows["n"].astype(float) < min_n, "indicator_id"]
+    rows = rows[~rows["indicator_id"].isin(set(few))]
     ends = rows.groupby(["indicator_id", "dimension"])["attainment"].agg(["first", "last"])
     ends = ends.rename(columns={"first": "attainment_first", "last": "attainment_last"})
     return (ends.assign(change=ends["attainment_last"] - ends["attainment_first"])
@@ -186,12 +201,15 @@ def indicator_changes(trend: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_indicator_trends(trend: pd.DataFrame, *, lang: str,
-                          indicators: Sequence[str] | None = None, n: int = 5) -> plots.Chart:
-    """Attainment over the years of `indicators` (default: the `n` that fell most)."""
+                          indicators: Sequence[str] | None = None, n: int = 5,
+                          min_n: int = 10) -> plots.Chart:
+    """Attainment over the years of `indicators` (default: the `n` that fell most among those
+    with at least `min_n` LAOs every year; bands only where `min_n` LAOs are behind a point)."""
     chosen = list(indicators) if indicators is not None else \
-        indicator_changes(trend)["indicator_id"].head(n).tolist()
+        indicator_changes(trend, min_n)["indicator_id"].head(n).tolist()
     rows = trend[trend["indicator_id"].isin(chosen) & trend["attainment"].notna()]
-    lines = rows.assign(series=rows["indicator_id"], value=rows["attainment"])
+    lines = _without_small_bands(rows, min_n).assign(series=rows["indicator_id"],
+                                                     value=rows["attainment"])
     return plots.trend_lines(lines, lang=lang, scale=100,
                              value_label=i18n.t("chart.attainment_pct", lang))
 
@@ -268,3 +286,9 @@ def province_options(panel: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     """(label, code) of every province in the panel, for `choose`."""
     codes = sorted(panel["province_code"].astype(str).unique())
     return [(i18n.province_label(c, lang), c) for c in codes]
+
+
+def type_options(panel: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+    """(label, type) of every LAO type in the panel, in DLA order, for `choose`."""
+    present = set(panel["lao_type"].astype(str))
+    return [(i18n.lao_type_label(t, lang), t) for t in LAO_TYPES if t in present]

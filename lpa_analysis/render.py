@@ -379,14 +379,19 @@ class PdfRenderer:
         self.close()
 
     def _start_chromium(self) -> None:
+        global _active
         from playwright.sync_api import sync_playwright
 
+        if _active is not None and _active is not self:
+            raise RuntimeError("one Chromium renderer per process: use the open PdfRenderer "
+                               "(or export_pdf, which does)")
         executable = chromium_path()
         self._playwright = sync_playwright().start()
         self._browser = self._playwright.chromium.launch(executable_path=executable,
                                                          args=CHROMIUM_ARGS)
         self._page = self._browser.new_page()
         self._page.route("**/*", self._route)
+        _active = self
         log.debug("chromium started: %s", executable)
 
     def _block(self, url: str) -> None:
@@ -401,8 +406,10 @@ class PdfRenderer:
             self._block(url)
             route.abort()
 
-    def render(self, html_path: str | Path, pdf_path: str | Path) -> Path:
-        """Render one HTML file to `pdf_path` (written atomically); returns the path."""
+    def render(self, html_path: str | Path, pdf_path: str | Path, *,
+               date: datetime | None = None) -> Path:
+        """Render one HTML file to `pdf_path` (written atomically); returns the path.
+        date: overrides the renderer's date for this file."""
         html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
         if not html_path.is_file():
             raise FileNotFoundError(f"no HTML to render: {html_path}")
@@ -412,7 +419,7 @@ class PdfRenderer:
             data = self._chromium_pdf(html_path)
         else:
             data = self._weasyprint_pdf(html_path)
-        path = write_atomic(pdf_path, normalise_pdf(data, self.date))
+        path = write_atomic(pdf_path, normalise_pdf(data, date or self.date))
         log.debug("wrote %s (%s, %d KB)", path, self.backend, len(data) // 1024)
         return path
 
@@ -445,19 +452,29 @@ class PdfRenderer:
             quiet.setLevel(level)
 
     def close(self) -> None:
+        global _active
         for thing, method in ((self._browser, "close"), (self._playwright, "stop")):
             if thing is not None:
                 getattr(thing, method)()
         self._playwright = self._browser = self._page = None
+        if _active is self:
+            _active = None
 
 
-_shared: PdfRenderer | None = None
+# Playwright's sync API allows one instance per thread, and a browser costs ~0.3 GB and ~2 s
+# to start: a process renders with one Chromium renderer at a time.
+_active: PdfRenderer | None = None
+_default: PdfRenderer | None = None  # export_pdf's own, when no renderer is open
 
 
-def export_pdf(html_path: str | Path, pdf_path: str | Path) -> Path:
-    """Render with the process's one shared renderer (started on first use, closed at exit)."""
-    global _shared
-    if _shared is None:
-        _shared = PdfRenderer().__enter__()
-        atexit.register(_shared.close)
-    return _shared.render(html_path, pdf_path)
+def export_pdf(html_path: str | Path, pdf_path: str | Path, *,
+               date: datetime | None = None) -> Path:
+    """Render with the process's open renderer, or start one (closed at exit).
+    date: the PDF's creation date (default $SOURCE_DATE_EPOCH; without either, the time of
+    rendering, so the PDF is not byte-identical across runs)."""
+    global _default
+    renderer = _active or _default
+    if renderer is None:
+        renderer = _default = PdfRenderer().__enter__()
+        atexit.register(renderer.close)
+    return renderer.render(html_path, pdf_path, date=date or source_date())

@@ -260,6 +260,21 @@ def test_chromium_blocks_and_counts_network_requests(chromium, tmp_path):
     del chromium.blocked[before:]
 
 
+def test_export_pdf_takes_the_date_from_source_date_epoch(chromium, html_files, tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1696118400")  # 2023-10-01 00:00 UTC
+    a = render.export_pdf(html_files["en"], tmp_path / "a.pdf")
+    b = render.export_pdf(html_files["en"], tmp_path / "b.pdf")
+    assert a.read_bytes() == b.read_bytes()
+    assert b"(D:20231001000000+00'00')" in a.read_bytes()
+
+
+def test_one_chromium_renderer_per_process(chromium):
+    with pytest.raises(RuntimeError, match="one Chromium renderer per process"):
+        with render.PdfRenderer("chromium"):
+            pass
+
+
 def test_weasyprint_fallback_renders_a4(html_files, tmp_path):
     pytest.importorskip("weasyprint")
     with render.PdfRenderer("weasyprint") as renderer:

@@ -45,8 +45,10 @@ def lab(
     port: int = typer.Option(8888, "--port", help="Port of the JupyterLab server."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
 ) -> None:
-    """Build every missing year, then open JupyterLab in the project's notebooks/ folder and
-    print its URL (stop it with Ctrl-C). The notebooks read the folders from LPA_DATA_DIR /
+    """Open JupyterLab on the project's notebooks, every year of the data built first.
+
+    Builds the missing or out-of-date years, starts JupyterLab in notebooks/ and prints its
+    URL (stop it with Ctrl-C). The notebooks read the folders from LPA_DATA_DIR /
     LPA_PROCESSED_DIR, which this command sets. Needs the \\[lab] extra.
 
     Examples:

@@ -9,9 +9,9 @@ network.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
