@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from lpa_analysis.log import log
 from lpa_analysis.manifest import content_is_intact, read_manifest
 
 MAX_CELL_DIFFS = 20
+OK_STATUSES = ("identical", "intact", "equivalent")
 
 
 @dataclass
@@ -35,7 +37,7 @@ class AuditResult:
 
     @property
     def ok(self) -> bool:
-        return all(c.status in ("identical", "intact") for c in self.checks)
+        return all(c.status in OK_STATUSES for c in self.checks)
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([c.__dict__ for c in self.checks],
@@ -113,6 +115,22 @@ def table_differences(original: Path, rerun: Path, limit: int = MAX_CELL_DIFFS) 
     return "; ".join(diffs[:limit]) + more
 
 
+def _explain(check: Check, original: Path, rerun: Path) -> Check:
+    """Say where two versions of an output differ. build.json records how long the build took
+    and where its data were: those keys may differ, everything else must not."""
+    if original.name == "build.json":
+        from lpa_analysis.build import VOLATILE_BUILD_KEYS
+
+        a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (original, rerun))
+        strip = lambda d: {k: v for k, v in d.items() if k not in VOLATILE_BUILD_KEYS}  # noqa: E731
+        if strip(a) == strip(b):
+            return Check(check.kind, check.path, "equivalent",
+                         f"differs only in {', '.join(VOLATILE_BUILD_KEYS)} (wall-clock, location)")
+    if original.suffix == ".csv":
+        check.detail = table_differences(original, rerun)
+    return check
+
+
 def verify(manifest_path: str | Path, workdir: str | Path | None = None) -> AuditResult:
     """Inputs unchanged → re-run → every output compared with the manifest (and, for tables
     that differ, with the file on disk cell by cell). Stops after the input check if an input
@@ -130,7 +148,7 @@ def verify(manifest_path: str | Path, workdir: str | Path | None = None) -> Audi
         for record in manifest["outputs"]:
             check = _check_file("output", rerun_root, record, "differs")
             original = original_root / record["path"]
-            if check.status == "differs" and record["path"].endswith(".csv") and original.is_file():
-                check.detail = table_differences(original, rerun_root / record["path"])
+            if check.status == "differs" and original.is_file():
+                check = _explain(check, original, rerun_root / record["path"])
             result.checks.append(check)
     return result

@@ -169,6 +169,7 @@ def run_job(job: Job, reuse_kernel: bool = True) -> JobResult:
     import papermill as pm
 
     from lpa_analysis import render
+    from lpa_analysis.export import document_date
 
     started = time.perf_counter()
     out_dir = Path(job.out_dir)
@@ -188,7 +189,8 @@ def run_job(job: Job, reuse_kernel: bool = True) -> JobResult:
         render.export_html(executed, staging / "report.html", title=job.title, lang=job.lang)
         backend = render.pdf_backend() if job.pdf_path else None
         if backend:  # one browser per worker process, reused for every PDF
-            render.export_pdf(staging / "report.html", staging / "report.pdf")
+            render.export_pdf(staging / "report.html", staging / "report.pdf",
+                              date=document_date(job.parameters.get("year")))
         outputs = _publish(staging, job)
         return JobResult(job.key, "done", time.perf_counter() - started, pdf_backend=backend,
                          outputs=outputs)

@@ -225,6 +225,18 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
     return BuildResult(year, final, counts, findings)
 
 
+# build.json keys that say when and where a build ran, not what it computed.
+VOLATILE_BUILD_KEYS = ("timings_s", "data_dir")
+
+
+def build_fingerprint(folder: Path) -> str:
+    """What a build computed (inputs, framework, counts, versions), not when or where."""
+    from lpa_analysis.batch import fingerprint
+
+    info = json.loads((Path(folder) / "build.json").read_text(encoding="utf-8"))
+    return fingerprint({k: v for k, v in info.items() if k not in VOLATILE_BUILD_KEYS})
+
+
 def load_processed(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Processed:
     """The tables `build_year` wrote; a missing year is an error that says how to build it.
 

@@ -22,12 +22,17 @@ _DOC_DATE = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def document_date() -> datetime:
-    """The date written into documents: $SOURCE_DATE_EPOCH (the data snapshot), else 1980-01-01,
-    never 'now' — so re-running gives the same bytes."""
+def document_date(year: int | None = None) -> datetime:
+    """The date written into documents, never 'now', so re-running gives the same bytes:
+    $SOURCE_DATE_EPOCH when set; else the data's snapshot date for an assessment year (the
+    end of that Thai fiscal year, 30 September); else 1980-01-01 (the zip format's epoch)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    if year is not None:
+        from lpa_analysis.schema import to_be_year
+
+        return datetime(to_be_year(year) - 543, 9, 30, tzinfo=timezone.utc)
     return datetime(*ZIP_EPOCH, tzinfo=timezone.utc)
 
 
@@ -84,8 +89,10 @@ def _fixed_zip(data: bytes, date: datetime) -> bytes:
     return out.getvalue()
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """One sheet per frame (in the given order), written atomically and reproducibly."""
+def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
+                   date: datetime | None = None) -> Path:
+    """One sheet per frame (in the given order), written atomically and reproducibly;
+    `date` (default `document_date()`) is the workbook's created/modified date."""
     from openpyxl import Workbook
     from openpyxl.utils.dataframe import dataframe_to_rows
 
@@ -102,14 +109,14 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
         for row in dataframe_to_rows(clean, index=False, header=True):
             ws.append(row)
         _format_sheet(ws, frame)
-    date = document_date().replace(tzinfo=None)
+    date = date or document_date()
     wb.properties.creator = "lpa-analysis"
-    wb.properties.created = date
+    wb.properties.created = date.replace(tzinfo=None)
     buffer = io.BytesIO()
     wb.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(_fixed_zip(buffer.getvalue(), document_date()))
+    tmp.write_bytes(_fixed_zip(buffer.getvalue(), date))
     os.replace(tmp, path)
     return path
 
@@ -145,4 +152,4 @@ def export_year(year: int, xlsx: str | Path, *, province: str | None = None, lan
     sheets = {"scored_laos": laos, indicator_sheet[0]: indicator_sheet[1], "summary": summary}
     localised = {name: i18n.localise_table(frame, lang, strict=False)
                  for name, frame in sheets.items()}
-    return write_workbook(localised, xlsx)
+    return write_workbook(localised, xlsx, date=document_date(year))

@@ -167,6 +167,16 @@ _VALUE_LABELS = {
 _BOOLEAN_COLUMNS = ("passed", "self_passed", "significant", "not_applicable", "pilot")
 
 
+def _is_flag(column) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(column):
+        return True
+    return column.dtype == object and bool(
+        column.dropna().map(lambda v: isinstance(v, bool | np.bool_)).all())
+
+
 def localise_table(df, lang: str, *, strict: bool = True):
     """A copy of `df` for people: type, region and band codes as names, yes/no for booleans,
     headers from `table_headers` (a pandas DataFrame in, a DataFrame out)."""
@@ -176,6 +186,7 @@ def localise_table(df, lang: str, *, strict: bool = True):
             out[column] = out[column].map(lambda v, f=label: MISSING if _missing(v) else f(v, lang))
     yes, no = t("value.yes", lang), t("value.no", lang)
     for column in _BOOLEAN_COLUMNS:
-        if column in out:
+        # `passed` is a flag per LAO but a count in pass-rate tables: only flags become yes/no.
+        if column in out and _is_flag(out[column]):
             out[column] = out[column].map(lambda v: MISSING if _missing(v) else yes if v else no)
     return out.rename(columns=table_headers(out.columns, lang, strict=strict))

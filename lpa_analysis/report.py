@@ -61,6 +61,9 @@ PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest",
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
 PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
 MIN_LAOS_FOR_GAP_CHART = 5  # an indicator few LAOs have (e.g. PAO-only) only adds noise
+# Where things are on this machine is not part of what was computed: the same inputs in
+# another folder must give the same bytes (issue 7), so paths stay out of hashed records.
+PATH_PARAMETERS = {"data_dir", "processed_dir", "out_dir", "reports_dir"}
 REFERENCE_DIR = "reference"  # national tables computed once per run, beside the build
 RANK_SIMULATIONS = 1000
 RANK_SEED = 2566
@@ -222,14 +225,14 @@ class _Report:
     def write_tables(self, out_dir: str | Path) -> Path:
         """CSV per table (machine-readable column names) and one XLSX, a sheet per table with
         localised headers. Returns the tables folder."""
-        from lpa_analysis.export import write_workbook
+        from lpa_analysis.export import document_date, write_workbook
 
         folder = Path(out_dir) / "tables"
         folder.mkdir(parents=True, exist_ok=True)
         for name, frame in self.tables.items():
             frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
         write_workbook({name: self.people_table(name) for name in self.tables},
-                       folder / "tables.xlsx")
+                       folder / "tables.xlsx", date=document_date(self.year))
         (folder / "reproducibility.json").write_text(
             json.dumps(self.reproducibility(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
             encoding="utf-8")
@@ -240,7 +243,8 @@ class _Report:
         return {"year": self.year, "lang": self.lang,
                 "lpa_analysis": __version__, "git": git_state(),
                 "inputs": info["inputs"], "versions": info["versions"],
-                "parameters": {k: v for k, v in self.parameters.items() if k != "out_dir"}}
+                "parameters": {k: v for k, v in self.parameters.items()
+                               if k not in PATH_PARAMETERS}}
 
     def reproducibility_text(self) -> str:
         repro = self.reproducibility()

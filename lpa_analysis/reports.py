@@ -103,7 +103,16 @@ def ensure_built(year: int, data_dir: Path, processed_dir: Path) -> list[int]:
 
 
 def _years_fingerprint(years: list[int], processed_dir: Path) -> dict[int, str]:
-    return {y: sha256_file(processed_dir / str(y) / "build.json") for y in years}
+    from lpa_analysis.build import build_fingerprint
+
+    return {y: build_fingerprint(processed_dir / str(y)) for y in years}
+
+
+def _without_paths(params: dict) -> dict:
+    """Input content is fingerprinted by hash (the builds); folders are not inputs."""
+    from lpa_analysis.report import PATH_PARAMETERS
+
+    return {k: v for k, v in params.items() if k not in PATH_PARAMETERS}
 
 
 def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: set[str],
@@ -123,7 +132,7 @@ def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: s
     def add(key: str, nb_name: str, params: dict, folder: Path, html_path: Path, title: str):
         nb = notebook(nb_name)
         pdf_path = html_path.with_suffix(".pdf") if backend else None
-        fp = fingerprint(shared, sha256_file(nb), params, sorted(formats))
+        fp = fingerprint(shared, sha256_file(nb), _without_paths(params), sorted(formats))
         jobs.append(Job(key=key, notebook=str(nb), parameters=params, out_dir=str(folder),
                         html_path=str(html_path), pdf_path=str(pdf_path) if pdf_path else None,
                         title=title, lang=lang, fingerprint=fp))
@@ -277,7 +286,7 @@ def run_audit_report(year: int, *, lang: str = "th", formats: set[str] = frozens
     fp = fingerprint({"code": code_fingerprint(), "pdf": backend,
                       "builds": _years_fingerprint(years, processed_dir),
                       "manifest": sha256_file(manifest) if manifest.is_file() else None},
-                     sha256_file(nb), params, sorted(formats))
+                     sha256_file(nb), _without_paths(params), sorted(formats))
     job = Job(key=f"{year}/audit", notebook=str(nb), parameters=params,
               out_dir=str(year_dir / "audit"), html_path=str(year_dir / "audit.html"),
               pdf_path=str(year_dir / "audit.pdf") if backend else None,

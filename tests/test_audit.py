@@ -54,7 +54,7 @@ def test_two_runs_are_byte_identical(two_runs):
 
 def test_verify_passes_on_a_fresh_run(two_runs):
     result = audit.verify(two_runs[0] / "manifest.json")
-    assert result.ok, result.table().query("status != 'identical' and status != 'intact'")
+    assert result.ok, result.table().query("status not in ('identical', 'intact', 'equivalent')")
     assert (result.table()["kind"] == "output").sum() > 10
 
 
@@ -67,7 +67,7 @@ def test_hashes_only_names_a_changed_output(two_runs, tmp_path):
     csv.write_bytes(bytes(data))
     result = audit.verify_hashes(year_dir / "manifest.json")
     assert not result.ok
-    bad = result.table().query("status != 'identical' and status != 'intact'")
+    bad = result.table().query("status not in ('identical', 'intact', 'equivalent')")
     assert list(bad["path"]) == ["54/tables/pass_rate.csv"]
     cli = CliRunner().invoke(app, ["audit", "verify", str(year_dir / "manifest.json"),
                                    "--hashes-only"])
@@ -80,7 +80,16 @@ def test_verify_names_a_changed_input(two_runs, data):
     try:
         registry.write_bytes(original.replace(b"\n", b"\r\n", 1))
         result = audit.verify(two_runs[0] / "manifest.json")
-        bad = result.table().query("status != 'identical' and status != 'intact'")
+        bad = result.table().query("status not in ('identical', 'intact', 'equivalent')")
         assert list(bad["path"]) == ["registry.csv"] and list(bad["status"]) == ["changed"]
     finally:
         registry.write_bytes(original)
+
+
+def test_verify_a_build_manifest(two_runs):
+    processed_manifest = two_runs[0].parents[1] / "processed" / "2566" / "manifest.json"
+    result = audit.verify(processed_manifest)
+    assert result.ok, result.table()
+    table = result.table().set_index("path")
+    assert table.loc["build.json", "status"] == "equivalent"  # only timings/location differ
+    assert table.loc["scored_laos.parquet", "status"] == "identical"

@@ -179,6 +179,14 @@ def test_localise_table_translates_codes_booleans_and_headers():
     pd.testing.assert_frame_equal(df, before)  # the input is not changed
 
 
+def test_localise_table_keeps_counts_named_like_flags():
+    rates = pd.DataFrame({"level": ["province"], "n": [84], "passed": [83], "rate": [0.988]})
+    en = i18n.localise_table(rates, "en")
+    assert en["Passed"].tolist() == [83]
+    flags = pd.DataFrame({"passed": [True, False, None]}, dtype=object)
+    assert i18n.localise_table(flags, "en")["Passed"].tolist() == ["yes", "no", "–"]
+
+
 def test_messages_have_no_broken_thai_sequences():
     """A Thai mark must follow a consonant or another mark (catches typos like 'ที ่')."""
     for key, entry in i18n.messages().items():

@@ -42,8 +42,8 @@ def verify(
     else:
         table = Table("kind", "path", "status", "detail", title=str(manifest))
         for c in result.checks:
-            if c.status not in ("identical", "intact") or len(result.checks) <= 40:
-                style = "green" if c.status in ("identical", "intact") else "red"
+            if c.status not in audit.OK_STATUSES or len(result.checks) <= 40:
+                style = "green" if c.status in audit.OK_STATUSES else "red"
                 table.add_row(c.kind, c.path, f"[{style}]{c.status}[/]", c.detail)
         Console().print(table)
         counts = result.table()["status"].value_counts().to_dict()
