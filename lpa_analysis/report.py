@@ -58,6 +58,8 @@ DISPLAY_COLUMNS = {
 }
 PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest", "difference",
                       "explained", "cumulative", "share_self_higher"}
+# Columns holding codes that people should read as words (see _Report._code_label).
+CODED_COLUMNS = {"measure", "measure_a", "measure_b", "level", "direction", "group"}
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
 PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
 MIN_LAOS_FOR_GAP_CHART = 5  # an indicator few LAOs have (e.g. PAO-only) only adds noise
@@ -212,7 +214,23 @@ class _Report:
         for column in frame.columns:
             if column in proportions:
                 frame[column] = 100 * pd.to_numeric(frame[column], errors="coerce")
+            elif column in CODED_COLUMNS:
+                frame[column] = frame[column].map(self._code_label)
         return i18n.localise_table(frame.round(2), self.lang, strict=False)
+
+    def _code_label(self, code):
+        """Words for the codes that tables carry: measures, levels, directions."""
+        if not isinstance(code, str):
+            return code
+        if code.startswith("d") and code.endswith("_pct") and code[1:-4].isdigit():
+            return i18n.dimension_label(int(code[1:-4]), self.lang, short=True)
+        if code in ("overall_pct", "pass_rate_pct"):
+            return t(f"chart.{code}", self.lang)
+        if code in ("province", "region", "national"):
+            return t(f"chart.{code}", self.lang)
+        if code in ("up", "down", "top", "bottom"):
+            return t(f"value.{code}", self.lang)
+        return code
 
     def show(self, name: str, rows: int | None = None):
         """The table for the report: no index, missing values as '–', data escaped."""
