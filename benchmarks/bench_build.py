@@ -25,7 +25,8 @@ from lpa_analysis.demo import ensure_demo
 
 TARGET_SECONDS = 10
 TARGET_MB = 1536
-BUILD = "import sys; from lpa_analysis.build import build_year; build_year(int(sys.argv[1]), sys.argv[2], sys.argv[3])"
+BUILD = ("import sys; from lpa_analysis.build import build_year; "
+         "build_year(int(sys.argv[1]), sys.argv[2], sys.argv[3])")
 
 
 def verdict(value: float, target: float) -> str:

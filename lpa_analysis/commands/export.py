@@ -19,8 +19,9 @@ def export(
     processed: Path = typer.Option(Path("data/processed"), "--processed",
                                    help="Processed tables (a missing year is built first)."),
 ) -> None:
-    """Scored LAOs, indicator scores and the province summary in one XLSX: Thai (or English)
-    headers, frozen header row, number formats, auto-filter.
+    """A built year as one Excel workbook (scored LAOs, indicator scores, province summary).
+
+    Thai (or English) headers, frozen header row, number formats, auto-filter.
 
     Examples:
       lpa export --year 2566 --province แพร่ --xlsx phrae-2566.xlsx
