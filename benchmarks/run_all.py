@@ -26,6 +26,10 @@ def main() -> int:
     wanted = {n.strip() for n in args.only.split(",") if n.strip()}
     scripts = [p for p in sorted(HERE.glob("bench_*.py"))
                if not wanted or p.stem.removeprefix("bench_") in wanted]
+    unknown = wanted - {p.stem.removeprefix("bench_") for p in scripts}
+    if unknown:
+        print(f"no benchmark named {', '.join(sorted(unknown))} in {HERE}", file=sys.stderr)
+        return 2
     failed = []
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)
@@ -36,7 +40,7 @@ def main() -> int:
         print(f"=== {script.name}: {status}, {seconds:.0f} s ===", flush=True)
         if code != 0:
             failed.append(script.name)
-    print(f"\n{len(scripts) - len(failed)} of {len(scripts)} benchmarks ran"
+    print(f"\n{len(scripts) - len(failed)} of {len(scripts)} benchmarks ok"
           + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 

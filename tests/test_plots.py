@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 
 from lpa_analysis import geo, i18n, plots
 from lpa_analysis.schema import DIM_PCT
@@ -225,3 +227,110 @@ def test_shorten_never_splits_a_thai_mark_from_its_letter():
         kept = short.removesuffix("…")
         assert len(short) <= limit and text.startswith(kept)
         assert unicodedata.category(text[len(kept)]) != "Mn"
+
+
+# -- layout and display: charts size their own margins and are drawn once per display --
+
+def _longest_indicators(n: int, lang: str) -> list[str]:
+    """Real indicator labels as the report builds them (id + name), the longest first."""
+    from lpa_analysis import demo
+
+    indicators = sorted(demo.framework(2566).indicators, key=lambda i: -len(i.name_th))[:n]
+    return [f"{i.id} {i.name_th if lang == 'th' else i.name_en}" for i in indicators]
+
+
+def _every_chart(laos: pd.DataFrame, lang: str) -> dict[str, plots.Chart]:
+    """Each chart of the package with real-shaped frames and the longest real labels."""
+    rng = np.random.default_rng(5)
+    phrae = laos[laos["province_code"] == PHRAE]
+    labels = _longest_indicators(15, lang)
+    difference = -np.sort(rng.uniform(0.01, 0.2, 12))
+    gaps = pd.DataFrame({"label": labels[:12], "difference": difference,
+                         "ci_low": difference - .08, "ci_high": difference + .08,
+                         "q_value": rng.uniform(0, .2, 12)})
+    types = [i18n.lao_type_label(k, lang, short=True) for k in TYPES]
+    cells = pd.DataFrame([{"row": r, "col": c, "value": rng.uniform()}
+                          for r in labels for c in types])
+    by_province = (laos.groupby("province_code").agg(n=("passed", "size"), value=("passed", "mean"))
+                   .reset_index().rename(columns={"province_code": "unit"}))
+    target = float(laos["passed"].mean())
+    n = np.arange(5, 70)
+    se = np.sqrt(target * (1 - target) / n)
+    curve = pd.DataFrame({"n": n, "lower_95": target - 1.96 * se, "upper_95": target + 1.96 * se,
+                          "lower_998": target - 3.09 * se, "upper_998": target + 3.09 * se})
+    league = by_province.sort_values("value", ascending=False).assign(
+        label=lambda d: [i18n.province_label(u, lang) for u in d["unit"]],
+        rank=range(1, len(by_province) + 1))
+    league = league.assign(rank_low=np.maximum(1, league["rank"] - 9), rank_high=league["rank"] + 9)
+    regions = pd.DataFrame({"label": [i18n.province_label(PHRAE, lang),
+                                      i18n.t("chart.national", lang)],
+                            "rate": [.62, .83], "ci_low": [.52, .82], "ci_high": [.71, .84],
+                            "n": [78, 7849], "highlight": [True, False]})
+    trend = pd.DataFrame({"year": [2564, 2565, 2566] * 2,
+                          "series": ["แพร่"] * 3 + ["ทั้งประเทศ"] * 3,
+                          "value": [70, 72, 75, 78, 79, 80]})
+    shares = pd.DataFrame({"label": ["แพร่"] * 4 + ["ทั้งประเทศ"] * 4,
+                           "band": plots.charts.BAND_ORDER * 2, "share": [.1, .3, .2, .4, .12, .33, .38, .17]})
+    return {
+        "dimensions": plots.dimension_boxplot(laos, province_code=PHRAE, lang=lang),
+        "bars": plots.bar_with_ci(regions, lang=lang, pass_mark=70),
+        "types": plots.type_comparison(phrae, lang=lang),
+        "trend": plots.trend_lines(trend, lang=lang, highlight="แพร่", pass_mark=70),
+        "indicators": plots.indicator_gap_bars(gaps, lang=lang),
+        "heatmap": plots.heatmap(cells, lang=lang),
+        "funnel": plots.funnel_plot(by_province, curve, target=target, lang=lang, highlight=PHRAE),
+        "league": plots.rank_interval_plot(league, lang=lang, highlight=PHRAE, label_limit=40),
+        "integrity": plots.gap_scatter(phrae, lang=lang),
+        "bands": plots.band_bars(shares, lang=lang),
+        "map": plots.province_map(by_province.rename(columns={"unit": "province_code"}), lang=lang),
+    }
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_every_chart_fits_its_labels_inside_the_figure(laos, lang):
+    for name, fig in _every_chart(laos, lang).items():
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        assert fig.get_layout_engine() is None, name  # laid out by Chart, not constrained layout
+        drawn = fig.get_tightbbox(renderer)  # inches, every label, legend and colour bar
+        width, height = fig.get_size_inches()
+        assert (drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01
+                and drawn.y1 <= height + 0.01), f"{name}: drawn over {drawn.bounds}"
+        ax = fig.axes[0]
+        assert ax.get_position().width > 0.3 and ax.get_position().height > 0.25, name
+        for legend in fig.legends:  # a legend below the axes stays clear of the axis labels
+            assert not legend.get_window_extent(renderer).overlaps(ax.get_tightbbox(renderer)), name
+
+
+def test_a_chart_of_several_panels_keeps_them_apart():
+    fig = plots.new_figure(3.0)
+    left, right = fig.subplots(1, 2)
+    for ax in (left, right):
+        ax.set_yticks([0, 1], ["การจัดทำข้อบัญญัติงบประมาณรายจ่ายประจำปี", "ก"])
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    a, b = (ax.get_tightbbox(canvas.get_renderer()) for ax in (left, right))
+    assert 0 <= a.x0 and a.x1 <= b.x0 and b.x1 <= fig.bbox.width
+
+
+def test_a_chart_is_drawn_once_per_display_even_beside_pyplots_printer(laos, monkeypatch):
+    import IPython.display
+    from IPython.core.formatters import DisplayFormatter
+
+    published, draws = [], []
+    monkeypatch.setattr(IPython.display, "publish_display_data",
+                        lambda data, **kwargs: published.append(data))
+    draw = plots.Chart.draw
+    monkeypatch.setattr(plots.Chart, "draw", lambda self, renderer: (draws.append(self),
+                                                                     draw(self, renderer))[1])
+    formatter = DisplayFormatter()
+    # What pyplot's inline backend registers for every Figure once pyplot is imported in a
+    # kernel: a tight-bbox savefig, which draws twice.
+    formatter.formatters["image/png"].for_type(
+        Figure, lambda fig: pytest.fail("the Figure printer drew the chart"))
+    chart = plots.type_comparison(laos[laos["province_code"] == PHRAE], lang="th")
+    assert formatter.format(chart) == ({}, {})
+    assert [sorted(d) for d in published] == [["image/png", "text/plain"]]
+    assert published[0]["image/png"].startswith(b"\x89PNG")
+    assert draws == [chart]
