@@ -7,9 +7,9 @@ national report's heaviest ones) built and encoded as the notebook shows it
 
 Setup (not timed): demo data for three northern provinces and two years, both years built, in
 a work folder (default: a temporary one; --work keeps and reuses it). Per chart, in one
-process: the first build + encode (cold: fonts and glyph caches filled on the way), then the
-median of --repeat builds + encodes, split into building the figure and drawing + encoding the
-PNG; all in CPU seconds of the process (steadier than wall time on a busy machine).
+process: the first build + render (cold: fonts, code paths and the report's lazily computed
+frames loaded on the way), then the median of --repeat builds + renders, split into building
+the figure and rendering it (drawing + PNG encoding); all in CPU seconds of the process (steadier than wall time on a busy machine).
 --save-png writes each chart's PNG for looking at; --json writes the medians, and
 --baseline prints them beside an earlier run's (e.g. before a change).
 """
@@ -46,20 +46,20 @@ def prepare(work: Path) -> tuple[Path, Path]:
 
 
 def time_chart(report, name: str, repeat: int, save: Path | None, prefix: str) -> dict:
-    def once() -> tuple[float, float, bytes]:
+    def once() -> tuple[float, float, bytes]:  # build, render, PNG
         started = CLOCK()
         chart = report.chart(name)
         built = CLOCK()
         png = chart._repr_png_()
         return built - started, CLOCK() - built, png
 
-    build_s, encode_s, png = once()
-    cold = build_s + encode_s
+    build_s, render_s, png = once()
+    cold = build_s + render_s
     runs = [once()[:2] for _ in range(repeat)]
     if save is not None:
         (save / f"{prefix}-{name}.png").write_bytes(png)
     return {"cold": cold, "build": statistics.median(r[0] for r in runs),
-            "encode": statistics.median(r[1] for r in runs),
+            "render": statistics.median(r[1] for r in runs),
             "total": statistics.median(sum(r) for r in runs)}
 
 
@@ -96,10 +96,10 @@ def main() -> int:
                                                          f"{args.lang}-{prefix}")
 
     baseline = json.loads(args.baseline.read_text()) if args.baseline else {}
-    header = f"{'chart':<22} {'cold':>6} {'build':>6} {'encode':>6} {'total':>6}"
+    header = f"{'chart':<22} {'cold':>6} {'build':>6} {'render':>6} {'total':>6}"
     print(header + (f" {'before':>7} {'ratio':>6}" if baseline else "") + "   (CPU seconds)")
     for key, r in results.items():
-        line = f"{key:<22} {r['cold']:6.2f} {r['build']:6.2f} {r['encode']:6.2f} {r['total']:6.2f}"
+        line = f"{key:<22} {r['cold']:6.2f} {r['build']:6.2f} {r['render']:6.2f} {r['total']:6.2f}"
         if key in baseline:
             before = baseline[key]["total"]
             line += f" {before:7.2f} {before / r['total']:5.1f}×"

@@ -25,6 +25,9 @@ from typing import Callable, Iterable, Literal
 from lpa_analysis.log import log
 
 FINGERPRINT_FILE = ".fingerprint.json"
+# Where things are on this machine is not part of what was computed: the same inputs in
+# another folder must give the same bytes (issue 7), so paths stay out of hashed records.
+PATH_PARAMETERS = {"data_dir", "processed_dir", "out_dir", "reports_dir"}
 Status = Literal["done", "skipped", "failed"]
 
 

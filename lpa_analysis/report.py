@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from lpa_analysis import __version__, i18n, plots, stats
+from lpa_analysis.batch import PATH_PARAMETERS
 from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years, load_processed, sha256_file
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
@@ -63,9 +64,6 @@ CODED_COLUMNS = {"measure", "measure_a", "measure_b", "level", "direction", "gro
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
 PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
 MIN_LAOS_FOR_GAP_CHART = 5  # an indicator few LAOs have (e.g. PAO-only) only adds noise
-# Where things are on this machine is not part of what was computed: the same inputs in
-# another folder must give the same bytes (issue 7), so paths stay out of hashed records.
-PATH_PARAMETERS = {"data_dir", "processed_dir", "out_dir", "reports_dir"}
 REFERENCE_DIR = "reference"  # national tables computed once per run, beside the build
 RANK_SIMULATIONS = 1000
 RANK_SEED = 2566
@@ -446,11 +444,12 @@ class ProvinceReport(_Report):
                              n_excluded_indicators=int((~comparable["comparable"]).sum()))
 
     def _province_indicator_scores(self, year: int) -> pd.DataFrame:
-        if year == self.year:
-            frame = self.processed.indicator_scores
-        else:
-            frame = load_processed(year, self.parameters["processed_dir"]).indicator_scores
-        return frame[frame["province_code"] == self.province.code]
+        cache = self.__dict__.setdefault("_indicator_scores_by_year", {})
+        if year not in cache:
+            processed = self.processed if year == self.year else \
+                load_processed(year, self.parameters["processed_dir"])
+            cache[year] = processed.indicator_scores_of(self.province.code)
+        return cache[year]
 
     def _indicator_names(self) -> pd.DataFrame:
         return pd.DataFrame([{"indicator_id": i.id,

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from lpa_analysis import __version__
-from lpa_analysis.batch import Job, JobResult, fingerprint, run_jobs
+from lpa_analysis.batch import PATH_PARAMETERS, Job, JobResult, fingerprint, run_jobs
 from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, sha256_file
 from lpa_analysis.errors import InputError
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
@@ -110,8 +110,6 @@ def _years_fingerprint(years: list[int], processed_dir: Path) -> dict[int, str]:
 
 def _without_paths(params: dict) -> dict:
     """Input content is fingerprinted by hash (the builds); folders are not inputs."""
-    from lpa_analysis.report import PATH_PARAMETERS
-
     return {k: v for k, v in params.items() if k not in PATH_PARAMETERS}
 
 
@@ -147,20 +145,26 @@ def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: s
     return jobs
 
 
-def write_index(year: int, out_dir: Path, processed_dir: Path, lang: str,
-                results: list[JobResult]) -> Path:
-    """reports/<year>/index.html: every province with headline numbers, linked to its files."""
+def _headline(folder: Path) -> dict | None:
+    """A province's headline numbers, from the summary table its report wrote."""
+    import pandas as pd
+
+    summary = folder / "tables" / "summary.csv"
+    if not summary.is_file():
+        return None
+    return pd.read_csv(summary, encoding="utf-8-sig").iloc[0].to_dict()
+
+
+def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult]) -> Path:
+    """reports/<year>/index.html: every province report with its headline numbers, linked.
+    The numbers come from each report's own summary table, so the index never disagrees
+    with the reports it links to."""
     import jinja2
     from markupsafe import Markup
 
     from lpa_analysis import i18n, render
-    from lpa_analysis.build import load_processed
-    from lpa_analysis.stats import pass_rate
 
     year_dir = out_dir / str(year)
-    scored = load_processed(year, processed_dir).scored_laos
-    rates = pass_rate(scored, by="province_code").set_index("province_code")
-    means = scored.groupby("province_code")["overall_pct"].mean()
     failed = {r.key.split("/")[1] for r in results if r.status == "failed"}
 
     def links(folder: Path, stem: str, prefix: str) -> list[dict]:
@@ -169,14 +173,17 @@ def write_index(year: int, out_dir: Path, processed_dir: Path, lang: str,
 
     rows = []
     for p in all_provinces():
-        if p.code not in rates.index:
+        head = _headline(year_dir / p.code)
+        if head is None and p.code not in failed:
             continue
-        rate = rates.loc[p.code]
+        head = head or {}
         rows.append({
-            "code": p.code, "name": i18n.province_label(p, lang), "n": i18n.fmt_num(rate["n"]),
-            "rate": i18n.fmt_pct(100 * rate["rate"]),
-            "ci": f"{i18n.fmt_pct(100 * rate['ci_low'])}–{i18n.fmt_pct(100 * rate['ci_high'])}",
-            "mean": i18n.fmt_pct(means.get(p.code)), "failed": p.code in failed,
+            "code": p.code, "name": i18n.province_label(p, lang),
+            "n": i18n.fmt_num(head.get("n_assessed")),
+            "rate": i18n.fmt_pct(100 * head["pass_rate"]) if head else i18n.MISSING,
+            "ci": (f"{i18n.fmt_pct(100 * head['ci_low'])}–{i18n.fmt_pct(100 * head['ci_high'])}"
+                   if head else i18n.MISSING),
+            "mean": i18n.fmt_pct(head.get("mean_overall")), "failed": p.code in failed,
             "status": i18n.t("index.failed", lang),
             "links": links(year_dir / p.code, "report", f"{p.code}/")})
     headers = [i18n.t(f"index.col.{c}", lang) for c in
@@ -198,13 +205,11 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
                 cluster: str | None = None, force: bool = False, national: bool = True,
                 on_result=None, extra_parameters: dict | None = None) -> RunOutcome:
     from lpa_analysis.render import pdf_backend
-    from lpa_analysis.report import prepare_year
     from lpa_analysis.schema import to_be_year
 
     year = to_be_year(year)
     chosen = resolve_provinces(provinces)
     years = ensure_built(year, data_dir, processed_dir)
-    prepare_year(year, processed_dir)  # national reference tables, once per run
     backend = pdf_backend() if "pdf" in formats else None
     if "pdf" in formats and backend is None:
         log.warning("no PDF renderer (install Debian chromium, or weasyprint): HTML only")
@@ -214,8 +219,12 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
                      processed_dir=processed_dir, out_dir=out_dir, years=years,
                      national=national, extra_parameters=extra_parameters)
     started = time.perf_counter()
+    if force or not all(job.is_current() for job in jobs):
+        from lpa_analysis.report import prepare_year
+
+        prepare_year(year, processed_dir)  # national reference tables, once per run
     results = run_jobs(jobs, workers=workers, cluster=cluster, force=force, on_result=on_result)
-    index = write_index(year, out_dir, processed_dir, lang, results)
+    index = write_index(year, out_dir, lang, results)
     write_run_manifest(year, jobs, results, index, years=years, processed_dir=processed_dir,
                        parameters={"year": year, "provinces": provinces, "lang": lang,
                                    "formats": sorted(formats), "national": national,
