@@ -8,6 +8,8 @@ input or wrong usage.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -24,6 +26,31 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+# Options several commands share, declared once.
+Year = Annotated[int, typer.Option("--year", "-y",
+                                   help="Assessment year, BE (2566) or CE (2023).")]
+Lang = Annotated[str, typer.Option("--lang", help="th or en.")]
+Formats = Annotated[str, typer.Option("--format", help="html, pdf or html,pdf.")]
+DataDir = Annotated[Path, typer.Option("--data", help="Raw data folder.")]
+ProcessedDir = Annotated[Path, typer.Option(
+    "--processed", help="Processed tables (missing years are built first).")]
+ReportsDir = Annotated[Path, typer.Option("--out", help="Reports folder.")]
+
+
+def check_lang(lang: str) -> str:
+    if lang not in ("th", "en"):
+        raise InputError(f"--lang must be th or en, not '{lang}'")
+    return lang
+
+
+def parse_formats(lang: str, fmt: str) -> set[str]:
+    """Validate --lang and --format together; returns the set of formats."""
+    check_lang(lang)
+    formats = {f.strip() for f in fmt.split(",") if f.strip()}
+    if not formats or formats - {"html", "pdf"}:
+        raise InputError(f"--format takes html, pdf or html,pdf, not '{fmt}'")
+    return formats
 
 
 @app.callback()

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lpa_analysis import geo
@@ -149,21 +150,28 @@ class DataFolder:
 def read_table(path: str | Path) -> tuple[pd.DataFrame, str]:
     """Any supported file → all-string frame (cells cleaned, headers whitespace-normalised)
     with SOURCE_ROW, and how it was decoded ('utf-8', 'utf-8-sig', 'cp874', 'xlsx', 'parquet')."""
+    frame, encoding = _read_raw(path)
+    for i, column in enumerate(frame.columns):
+        if column != SOURCE_ROW and not _is_text(frame.iloc[:, i]):
+            frame.isetitem(i, _as_text(frame.iloc[:, i]))
+    return frame, encoding
+
+
+def _read_raw(path: str | Path) -> tuple[pd.DataFrame, str]:
+    """read_table, except that Parquet's numeric and boolean columns keep their type (the
+    readers use them as they are; `_as_text` gives the cells as read_table shows them)."""
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", file=path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         encoding, text = _decode(path)
-        grid = _csv_grid(text, path)
-    elif suffix in (".xlsx", ".xlsm"):
-        encoding, grid = "xlsx", _grid(_xlsx_rows(path))
-    elif suffix == ".parquet":
-        encoding, grid = "parquet", _grid(_parquet_rows(path))
-    else:
-        raise InputError(f"unsupported file type '{suffix}': use .csv, .xlsx or .parquet",
-                         file=path)
-    return _to_frame(grid, path), encoding
+        return _to_frame(_csv_grid(text, path), path), encoding
+    if suffix in (".xlsx", ".xlsm"):
+        return _to_frame(_grid(_xlsx_rows(path)), path), "xlsx"
+    if suffix == ".parquet":
+        return _parquet_frame(path), "parquet"
+    raise InputError(f"unsupported file type '{suffix}': use .csv, .xlsx or .parquet", file=path)
 
 
 def _decode(path: Path) -> tuple[str, str]:
@@ -244,19 +252,50 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     return rows
 
 
-def _parquet_rows(path: Path) -> list[list[str]]:
+def _parquet_frame(path: Path) -> pd.DataFrame:
+    """Parquet → cleaned frame as `_to_frame` makes it from the file's text, without turning
+    its numbers and booleans into text (1.6 M score rows: text costs seconds)."""
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for damaged files
         raise InputError(f"cannot read Parquet file: {exc}", file=path) from exc
-    for column in frame.columns[frame.dtypes.map(pd.api.types.is_float_dtype)]:
-        # 1004.0 → "1004", as a spreadsheet shows it; codes saved as floats stay codes
-        integral = frame[column].notna() & (frame[column] % 1 == 0)
-        text = frame[column].astype("str")
-        text[integral] = frame.loc[integral, column].map(lambda v: str(int(v)))
-        frame[column] = text
-    body = frame.astype("str").fillna("").to_numpy().tolist()
-    return [[str(c) for c in frame.columns], *body]
+    header = [str(c) for c in frame.columns]
+    # row i is record i + 1 as in _grid, the column names being record 1
+    body = pd.DataFrame({i: (c if _keeps_type(c) else _as_text(c)).array
+                         for i, (_, c) in enumerate(frame.items())},
+                        index=pd.RangeIndex(1, len(frame) + 1))
+    top = [[_clean(c) for c in cells] for cells in [header, *pd.DataFrame(
+        {i: _as_text(c) for i, c in body.head(_HEADER_SEARCH_ROWS - 1).items()})
+        .to_numpy().tolist()]]
+    if _find_header(top, path) > 0:  # a title row inside the data: read it all as text
+        text = pd.DataFrame({i: _as_text(c) for i, c in body.items()})
+        return _to_frame(pd.concat([pd.DataFrame([header], dtype="str"), text],
+                                   ignore_index=True), path)
+    return _body(body, top[0], path)
+
+
+def _keeps_type(values: pd.Series) -> bool:
+    """float64, integer and boolean columns: their cells need no parsing (float32 does: its
+    text, not its float64 value, is what the file means)."""
+    dtype = values.dtype
+    return isinstance(dtype, np.dtype) and (dtype == np.float64 or dtype.kind in "iub")
+
+
+def _is_text(values: pd.Series) -> bool:
+    return not _keeps_type(values)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """A Parquet column's cells as text, as a spreadsheet shows them: 1004.0 → "1004" (codes
+    saved as floats stay codes), True → "True", missing → ""."""
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return values.astype("str").fillna("")
+    codes, uniques = values.factorize(use_na_sentinel=False)  # a few distinct values
+    uniques = pd.Series(uniques)
+    integral = uniques.notna() & (uniques % 1 == 0)
+    text = uniques.astype("str")
+    text[integral] = uniques[integral].map(lambda v: str(int(v)))
+    return pd.Series(text.fillna("").array.take(codes), index=values.index)
 
 
 # Unicode spaces (RE2 `\s` is ASCII only) and zero-width characters Thai text picks up.
@@ -271,8 +310,14 @@ def _clean(text: str) -> str:
 
 
 def _clean_column(values: pd.Series) -> pd.Series:
-    """Vectorised _clean, applied only to the (few) cells that need it: regex is slow."""
-    values = values.fillna("")
+    """Vectorised _clean of a text column (typed Parquet columns have nothing to clean)."""
+    if not _is_text(values):
+        return values
+    return _per_unique(values.fillna(""), _clean_unique)
+
+
+def _clean_unique(values: pd.Series) -> pd.Series:
+    """_clean applied only to the (few) cells that need it: regex is slow."""
     dirty = values.str.contains(_NEEDS_CLEANING, regex=True)
     if not dirty.any():
         return values
@@ -287,6 +332,14 @@ def _arabic(values: pd.Series) -> pd.Series:
     return values.where(~thai, values[thai].str.translate(THAI_DIGITS))
 
 
+def _per_unique(values: pd.Series, parse) -> pd.Series:
+    """`parse` (cell by cell) applied to each distinct value once: 1.6 M score cells hold a
+    few thousand distinct codes and a dozen distinct points."""
+    codes, uniques = values.factorize(use_na_sentinel=False)
+    parsed = parse(pd.Series(uniques, dtype=values.dtype))
+    return pd.Series(parsed.array.take(codes), index=values.index, name=values.name)
+
+
 def _grid(records: list[list[str]]) -> pd.DataFrame:
     """Records → all-string frame; row i is record i + 1, short records padded with ''."""
     longest = max(map(len, records), default=0)
@@ -299,6 +352,12 @@ def _to_frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
     is the first row naming an LAO-code column (title rows above it are skipped)."""
     top = [[_clean(c) for c in cells] for cells in grid.head(_HEADER_SEARCH_ROWS).to_numpy()
            .tolist()]
+    header_at = _find_header(top, path)
+    return _body(grid.iloc[header_at + 1:], top[header_at], path)
+
+
+def _find_header(top: list[list[str]], path: Path) -> int:
+    """Index of the header among the (cleaned) first rows."""
     nonblank = [i for i, cells in enumerate(top) if any(cells)]
     if not nonblank:
         raise InputError("the file is empty", file=path)
@@ -307,13 +366,18 @@ def _to_frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
                      nonblank[0])
     if header_at:
         log.info("%s: header in row %d (rows above it skipped)", path, header_at + 1)
-    header = top[header_at]
+    return header_at
+
+
+def _body(body: pd.DataFrame, header: list[str], path: Path) -> pd.DataFrame:
+    """Rows below the header (row i = record i + 1) → cleaned cells under the header's names,
+    SOURCE_ROW, blank rows left out."""
     while header and not header[-1]:
         header = header[:-1]
     width = len(header)
-    body = grid.iloc[header_at + 1:].apply(_clean_column)
+    body = pd.DataFrame({i: _clean_column(c) for i, c in body.items()}, index=body.index)
     rows = pd.Series(body.index + 1, index=body.index, dtype="int64")
-    spill = body.iloc[:, width:].ne("").any(axis=1)
+    spill = _filled(body.iloc[:, width:])
     if spill.any():
         raise InputError(f"row has more cells than the header's {width}: a missing or extra "
                          "delimiter, or an unquoted comma?", file=path,
@@ -321,7 +385,15 @@ def _to_frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
     body = body.iloc[:, :width].reindex(columns=range(width), fill_value="")
     body.columns = [h or f"(column {i + 1})" for i, h in enumerate(header)]
     body[SOURCE_ROW] = rows
-    return body[body.iloc[:, :width].ne("").any(axis=1)].reset_index(drop=True)  # no blank rows
+    return body[_filled(body.iloc[:, :width])].reset_index(drop=True)  # no blank rows
+
+
+def _filled(frame: pd.DataFrame) -> pd.Series:
+    """Rows with at least one non-blank cell (typed columns: blank = missing)."""
+    filled = np.zeros(len(frame), dtype=bool)
+    for _, values in frame.items():
+        filled |= (values.ne("") if _is_text(values) else values.notna()).to_numpy()
+    return pd.Series(filled, index=frame.index)
 
 
 # ----------------------------------------------------------------------------- cell parsing
@@ -338,6 +410,11 @@ class _Reader:
         self.rows = raw[SOURCE_ROW]
 
     def col(self, canon: str) -> pd.Series:
+        """The column's cells as text (read_table's view of them)."""
+        return _as_text(self.typed(canon))
+
+    def typed(self, canon: str) -> pd.Series:
+        """The column as read: text, or a Parquet number/boolean column."""
         return self.raw[self.headers[canon]]
 
     def flag(self, mask: pd.Series, canon: str, check: str, message: str,
@@ -345,7 +422,7 @@ class _Reader:
         """One problem per row in `mask` about column `canon`; `message` may use {value}."""
         if not mask.any():
             return
-        column, values = self.headers[canon], self.col(canon)
+        column, values = self.headers[canon], _as_text(self.typed(canon)[mask])
         for i in mask[mask].index:
             value = str(values[i])
             code = None if codes is None or pd.isna(codes[i]) else str(codes[i])
@@ -355,8 +432,8 @@ class _Reader:
 
     def code(self) -> pd.Series:
         raw = self.col("lao_code")
-        text = _arabic(raw).str.replace(r"\.0$", "", regex=True)
-        ok = text.str.fullmatch(r"\d{7}")
+        text = _per_unique(raw, lambda u: _arabic(u).str.replace(r"\.0$", "", regex=True))
+        ok = _per_unique(text, lambda u: u.str.fullmatch(r"\d{7}"))
         self.flag(raw.eq(""), "lao_code", "missing_code", "the LAO code is empty")
         self.flag(~ok & raw.ne(""), "lao_code", "bad_code",
                   "'{value}' is not a 7-digit DLA code")
@@ -365,14 +442,15 @@ class _Reader:
     def number(self, canon: str, codes: pd.Series, percent: bool = False) -> pd.Series:
         if canon not in self.headers:
             return pd.Series(float("nan"), index=self.raw.index)
-        raw = self.col(canon)
-        text = _arabic(raw).str.replace(" ", "")
-        grouped = text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
-        text = text.where(~grouped, text.str.replace(",", ""))
-        if percent:
-            text = text.str.removesuffix("%")
-        values = pd.to_numeric(text.where(text.ne("")), errors="coerce").astype("float64")
-        bad = raw.ne("") & ~values.between(-1e12, 1e12)
+        typed = self.typed(canon)
+        if _keeps_type(typed) and typed.dtype.kind in "iuf":
+            # what the text route gives: the same float, -0.0 → "0" → 0.0, missing → NaN
+            values = typed.astype("float64") + 0.0
+            bad = values.notna() & ~values.between(-1e12, 1e12)
+        else:
+            raw = self.col(canon)
+            values = _per_unique(raw, lambda u: _parse_numbers(u, percent))
+            bad = raw.ne("") & ~values.between(-1e12, 1e12)
         self.flag(bad, canon, "bad_number", "'{value}' is not a number", codes=codes)
         return values.where(~bad)
 
@@ -380,8 +458,11 @@ class _Reader:
         """Unparseable (or empty when `empty` is None) → False plus an error."""
         if canon not in self.headers:
             return pd.Series(bool(empty), index=self.raw.index)
+        typed = self.typed(canon)
+        if typed.dtype == np.bool_:  # never empty, never unparseable
+            return typed.copy()
         raw = self.col(canon)
-        values = _arabic(raw.str.casefold()).map(_BOOL_KEYS)
+        values = _per_unique(raw, lambda u: _arabic(u.str.casefold()).map(_BOOL_KEYS))
         empty_cell = raw.eq("")
         self.flag(values.isna() & ~empty_cell, canon, "bad_boolean",
                   "'{value}' is not yes/no (true/false, 1/0, ใช่/ไม่ใช่, Y/N)", codes=codes)
@@ -394,6 +475,17 @@ class _Reader:
             return pd.Series(pd.NA, index=self.raw.index, dtype="str")
         raw = self.col(canon)
         return raw.where(raw.ne(""))
+
+
+def _parse_numbers(text: pd.Series, percent: bool) -> pd.Series:
+    """Cells → float64 (NaN when empty or not a number): Thai digits, spaces, thousands
+    separators and (for percentages) a trailing % allowed."""
+    text = _arabic(text).str.replace(" ", "")
+    grouped = text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
+    text = text.where(~grouped, text.str.replace(",", ""))
+    if percent:
+        text = text.str.removesuffix("%")
+    return pd.to_numeric(text.where(text.ne("")), errors="coerce").astype("float64")
 
 
 def _map_headers(raw: pd.DataFrame, path: Path, required: list[str], optional: list[str],
@@ -432,7 +524,7 @@ def read_registry(path: str | Path) -> Loaded:
     """The LAO registry: the DLA open-data file (one row per LAO, or its original coverage
     layout with one row per LAO × ตำบล) or our canonical columns."""
     path = Path(path)
-    raw, encoding = read_table(path)
+    raw, encoding = _read_raw(path)
     provinces = ["province_th", "province_code", "province_en"]
     r = _Reader(raw, path, ["lao_code", "name_th", "lao_type"],
                 ["district_th", "lat", "lon", "area_km2"], one_of=provinces)
@@ -588,11 +680,11 @@ def _check_code_digits(frame: pd.DataFrame, r: _Reader) -> None:
 def read_scores(path: str | Path) -> Loaded:
     """Scores, long: one row per (LAO, indicator). Duplicates are left to the quality gate."""
     path = Path(path)
-    raw, encoding = read_table(path)
+    raw, encoding = _read_raw(path)
     r = _Reader(raw, path, ["lao_code", "indicator_id", "self_points",
                                       "verified_points"], ["not_applicable", "assessor_team"])
     code = r.code()
-    indicator = _arabic(r.text("indicator_id"))
+    indicator = _per_unique(r.text("indicator_id"), _arabic)
     r.flag(indicator.isna(), "indicator_id", "missing_value", "the indicator id is empty",
            codes=code)
     frame = pd.DataFrame({
@@ -610,7 +702,7 @@ def read_scores(path: str | Path) -> Loaded:
 def read_published(path: str | Path) -> Loaded:
     """Officially published results: dimension and overall %, pass, band per LAO."""
     path = Path(path)
-    raw, encoding = read_table(path)
+    raw, encoding = _read_raw(path)
     r = _Reader(raw, path, list(PUBLISHED_COLUMNS), [])
     code = r.code()
     columns: dict[str, pd.Series] = {"lao_code": code}

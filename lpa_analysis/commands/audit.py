@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import EXIT_PROBLEMS, app
+from lpa_analysis.cli import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
+                              Year, app, parse_formats)
 
 audit_app = typer.Typer(help="Reproduce and verify published results (auditors).",
                         no_args_is_help=True)
@@ -55,13 +56,12 @@ def verify(
 
 @audit_app.command("report")
 def report(
-    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
-    lang: str = typer.Option("th", "--lang", help="th or en."),
-    fmt: str = typer.Option("html,pdf", "--format", help="html, pdf or html,pdf."),
-    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
-    processed: Path = typer.Option(Path("data/processed"), "--processed",
-                                   help="Processed tables (missing years are built first)."),
-    out: Path = typer.Option(Path("reports"), "--out", help="Reports folder."),
+    year: Year,
+    lang: Lang = "th",
+    fmt: Formats = "html,pdf",
+    data: DataDir = Path("data/demo"),
+    processed: ProcessedDir = Path("data/processed"),
+    out: ReportsDir = Path("reports"),
     force: bool = typer.Option(False, "--force", help="Render even when inputs are unchanged."),
 ) -> None:
     """The auditor's report of a year: reports/<year>/audit.{html,pdf}.
@@ -70,7 +70,7 @@ def report(
     """
     from lpa_analysis.reports import run_audit_report
 
-    formats = {f.strip() for f in fmt.split(",") if f.strip()}
+    formats = parse_formats(lang, fmt)
     result = run_audit_report(year, lang=lang, formats=formats, data_dir=data,
                               processed_dir=processed, out_dir=out, force=force)
     if result.status == "failed":

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import EXIT_PROBLEMS, app
+from lpa_analysis.cli import EXIT_PROBLEMS, DataDir, Year, app
 
 
 @app.command()
 def build(
-    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
-    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
+    year: Year,
+    data: DataDir = Path("data/demo"),
     out: Path = typer.Option(Path("data/processed"), "--out", help="Processed tables folder."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when the quality gate found errors."),
 ) -> None:

@@ -6,18 +6,17 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import app
+from lpa_analysis.cli import DataDir, Lang, ProcessedDir, Year, app, check_lang
 
 
 @app.command()
 def export(
-    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    year: Year,
     xlsx: Path = typer.Option(..., "--xlsx", help="Workbook to write."),
     province: str = typer.Option(None, "--province", "-p", help="DOPA code, Thai or English name."),
-    lang: str = typer.Option("th", "--lang", help="Header language: th or en."),
-    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
-    processed: Path = typer.Option(Path("data/processed"), "--processed",
-                                   help="Processed tables (a missing year is built first)."),
+    lang: Lang = "th",
+    data: DataDir = Path("data/demo"),
+    processed: ProcessedDir = Path("data/processed"),
 ) -> None:
     """A built year as one Excel workbook (scored LAOs, indicator scores, province summary).
 
@@ -31,6 +30,7 @@ def export(
     from lpa_analysis.reports import ensure_built
     from lpa_analysis.schema import to_be_year
 
+    check_lang(lang)
     ensure_built(to_be_year(year), data, processed)
     path = export_year(year, xlsx, province=province, lang=lang, processed_dir=processed)
     typer.echo(f"wrote {path}")

@@ -6,20 +6,20 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import EXIT_PROBLEMS, app
+from lpa_analysis.cli import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
+                              Year, app, parse_formats)
 
 
 @app.command()
 def reports(
-    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    year: Year,
     province: str = typer.Option("all", "--province", "-p",
                                  help="DOPA code, Thai or English name, comma list, or 'all'."),
-    lang: str = typer.Option("th", "--lang", help="th or en."),
-    fmt: str = typer.Option("html,pdf", "--format", help="html, pdf or html,pdf."),
-    data: Path = typer.Option(Path("data/demo"), "--data", help="Raw data folder."),
-    processed: Path = typer.Option(Path("data/processed"), "--processed",
-                                   help="Processed tables (missing years are built first)."),
-    out: Path = typer.Option(Path("reports"), "--out", help="Reports folder."),
+    lang: Lang = "th",
+    fmt: Formats = "html,pdf",
+    data: DataDir = Path("data/demo"),
+    processed: ProcessedDir = Path("data/processed"),
+    out: ReportsDir = Path("reports"),
     jobs: int = typer.Option(0, "-j", "--jobs", help="Worker processes (0 = one per core)."),
     cluster: str = typer.Option(None, "--cluster", help="Dask scheduler, e.g. tcp://host:8786."),
     force: bool = typer.Option(False, "--force", help="Redo reports whose inputs are unchanged."),
@@ -32,15 +32,10 @@ def reports(
       lpa reports --year 2566 --province all -j 2
     """
     from lpa_analysis import log as lpa_log
-    from lpa_analysis.errors import InputError
     from lpa_analysis.progress import report_progress
     from lpa_analysis.reports import resolve_provinces, run_reports
 
-    if lang not in ("th", "en"):
-        raise InputError(f"--lang must be th or en, not '{lang}'")
-    formats = {f.strip() for f in fmt.split(",") if f.strip()}
-    if not formats or formats - {"html", "pdf"}:
-        raise InputError(f"--format takes html, pdf or html,pdf, not '{fmt}'")
+    formats = parse_formats(lang, fmt)
     lpa_log.add_file(out / "lpa.log")
     total = len(resolve_provinces(province)) + 1
     with report_progress(total) as on_result:
