@@ -353,6 +353,8 @@ def _to_frame(grid: pd.DataFrame, path: Path) -> pd.DataFrame:
     top = [[_clean(c) for c in cells] for cells in grid.head(_HEADER_SEARCH_ROWS).to_numpy()
            .tolist()]
     header_at = _find_header(top, path)
+    if header_at:
+        log.info("%s: header in row %d (rows above it skipped)", path, header_at + 1)
     return _body(grid.iloc[header_at + 1:], top[header_at], path)
 
 
@@ -361,12 +363,8 @@ def _find_header(top: list[list[str]], path: Path) -> int:
     nonblank = [i for i, cells in enumerate(top) if any(cells)]
     if not nonblank:
         raise InputError("the file is empty", file=path)
-    header_at = next((i for i, cells in enumerate(top)
-                      if any(_HEADER_KEYS.get(_key(c)) == "lao_code" for c in cells)),
-                     nonblank[0])
-    if header_at:
-        log.info("%s: header in row %d (rows above it skipped)", path, header_at + 1)
-    return header_at
+    return next((i for i, cells in enumerate(top)
+                 if any(_HEADER_KEYS.get(_key(c)) == "lao_code" for c in cells)), nonblank[0])
 
 
 def _body(body: pd.DataFrame, header: list[str], path: Path) -> pd.DataFrame:

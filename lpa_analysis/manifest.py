@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
 import sys
 from importlib.metadata import distributions
 from pathlib import Path
@@ -19,6 +20,21 @@ from lpa_analysis.build import sha256_file
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
+
+
+def git_state(path: Path = Path(__file__).resolve().parent) -> dict:
+    """The commit the code came from and whether the tree had uncommitted changes."""
+    def run(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=path, capture_output=True, text=True,
+                                 timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    commit = run("rev-parse", "HEAD")
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
 def environment() -> dict:
@@ -46,7 +62,6 @@ def file_records(root: Path, paths) -> list[dict]:
 def write_manifest(folder: Path, *, kind: str, parameters: dict, inputs: list[dict],
                    outputs: list[dict], extra: dict, run: dict) -> Path:
     from lpa_analysis.render import write_atomic
-    from lpa_analysis.report import git_state
 
     body = {
         "format": FORMAT_VERSION, "kind": kind, "lpa_analysis": __version__,

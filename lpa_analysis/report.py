@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -23,6 +22,7 @@ import pandas as pd
 
 from lpa_analysis import __version__, i18n, plots, stats
 from lpa_analysis.batch import PATH_PARAMETERS
+from lpa_analysis.manifest import git_state
 from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years, load_processed, sha256_file
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
@@ -155,23 +155,6 @@ def load_reference(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> 
 @lru_cache(maxsize=4)
 def _read_reference(folder: Path, _key: str) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
-
-
-# --- reproducibility ------------------------------------------------------------------------
-
-def git_state(path: Path = Path(__file__).resolve().parent) -> dict:
-    """The commit the code came from and whether the tree had uncommitted changes."""
-    def run(*args: str) -> str | None:
-        try:
-            out = subprocess.run(["git", *args], cwd=path, capture_output=True, text=True,
-                                 timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    commit = run("rev-parse", "HEAD")
-    status = run("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
 # --- reports --------------------------------------------------------------------------------

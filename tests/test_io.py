@@ -4,7 +4,9 @@ input classes with their file/row/column, scores and published sheets, the data 
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from io_samples import REGISTRY, SCORES_HEADER, clean_published, clean_scores, write_framework
@@ -275,6 +277,33 @@ def test_scores_reader_thai_headers_digits_booleans_and_empty_verified(tmp_path)
         ("bad_number", 7, "คะแนนประเมินตนเอง", "five"),
         ("bad_boolean", 7, "ไม่เกี่ยวข้อง", "maybe")}
     assert pd.isna(f["self_points"].iloc[5])
+
+
+def test_typed_parquet_scores_read_exactly_as_their_text(tmp_path):
+    """Parquet number and boolean columns skip text parsing; the frame and the problems must
+    be those of the same cells stored as text (as a spreadsheet shows them)."""
+    points = ["คะแนนประเมินตนเอง", "คะแนนทีมประเมิน"]
+    text = clean_scores().astype("str")
+    text.loc[0, points[0]] = "10000000000000"  # beyond the ±1e12 bound: an error
+    text.loc[1, points[1]] = "inf"
+    text.loc[2, points[1]] = "0.30000000000000004"
+    typed = text.assign(**{c: pd.to_numeric(text[c], errors="coerce") for c in points},
+                        **{"รหัส อปท.": text["รหัส อปท."].astype("float64"),  # 2500101.0
+                           "ไม่เกี่ยวข้อง": text["ไม่เกี่ยวข้อง"].eq("ใช่")})
+    typed.loc[3, points[1]] = -0.0  # a spreadsheet shows "0"
+    text.loc[3, points[1]] = "0"
+    text.to_parquet(tmp_path / "text.parquet")
+    typed.to_parquet(tmp_path / "typed.parquet")
+    as_text = read_scores(tmp_path / "text.parquet")
+    as_typed = read_scores(tmp_path / "typed.parquet")
+    assert pd.read_parquet(tmp_path / "typed.parquet").dtypes.iloc[:5].tolist() == [
+        "float64", "str", "float64", "float64", "bool"]
+    pd.testing.assert_frame_equal(as_typed.frame, as_text.frame)
+    assert not np.signbit(as_typed.frame["verified_points"]).any()
+    assert [replace(p, file=None) for p in as_typed.problems] == [
+        replace(p, file=None) for p in as_text.problems]
+    assert {(p.check, p.row, p.column, p.value) for p in as_typed.problems} == {
+        ("bad_number", 2, points[0], "10000000000000"), ("bad_number", 3, points[1], "inf")}
 
 
 def test_scores_english_headers_xlsx(tmp_path):
