@@ -59,3 +59,13 @@ def test_type_gap_points_the_planted_way(processed, truth):
             assert (row.rank_biserial > 0) == (planted > 0), (row.group_a, row.group_b)
             checked += 1
     assert checked >= 2
+
+
+def test_hard_indicators_are_the_weakest_in_the_composite_audit(processed, truth):
+    from lpa_analysis.stats import composite
+
+    dist = composite.indicator_distribution(processed["indicator_scores"][2566])
+    counted = dist[~dist["pilot"].astype(bool) & (dist["n"] >= 30)]
+    weakest = set(counted.nsmallest(len(truth["hard_indicators"]), "mean")["indicator_id"])
+    assert weakest == set(truth["hard_indicators"])
+    assert (counted.set_index("indicator_id").loc[sorted(weakest), "mean"] < 0.40).all()
