@@ -93,3 +93,20 @@ def test_verify_a_build_manifest(two_runs):
     table = result.table().set_index("path")
     assert table.loc["build.json", "status"] == "equivalent"  # only timings/location differ
     assert table.loc["scored_laos.parquet", "status"] == "identical"
+
+
+def test_audit_report_renders_the_auditors_view(two_runs, data):
+    from lpa_analysis.reports import run_audit_report
+
+    year_dir = two_runs[0]
+    result = run_audit_report(2566, lang="en", formats={"html"}, data_dir=data,
+                              processed_dir=year_dir.parents[1] / "processed",
+                              out_dir=year_dir.parent)
+    assert result.status == "done", result.error
+    html = (year_dir / "audit.html").read_text(encoding="utf-8")
+    manifest = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["content_sha256"][:16] in html  # the published run's manifest is shown
+    assert "registry.csv" in html  # input fingerprints
+    tables = year_dir / "audit" / "tables"
+    assert {"inputs.csv", "reconciliation.csv", "rank_stability.csv"} <= \
+        {p.name for p in tables.glob("*.csv")}
