@@ -144,17 +144,14 @@ def _failed_cell(executed: Path) -> int | None:
 
 def _publish(staging: Path, job: Job) -> list[str]:
     """Move finished files into place, each by an atomic rename; tables as one folder swap."""
+    from lpa_analysis.build import replace_dir
+
     out_dir = Path(job.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     published = []
     tables = staging / "tables"
     if tables.is_dir():
-        old = out_dir / ".tables.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if (out_dir / "tables").exists():
-            os.replace(out_dir / "tables", old)
-        os.replace(tables, out_dir / "tables")
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tables, out_dir / "tables")
         published += sorted(str(p) for p in (out_dir / "tables").rglob("*") if p.is_file())
     for name, final in (("report.html", job.html_path), ("report.pdf", job.pdf_path)):
         if final and (staging / name).is_file():

@@ -115,7 +115,7 @@ def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
 
 
-def _replace_dir(tmp: Path, final: Path) -> None:
+def replace_dir(tmp: Path, final: Path) -> None:
     """Swap the finished folder into place; the old one survives until the new one is there."""
     old = final.with_name(final.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -158,9 +158,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
 
     year = to_be_year(year)
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    if data_dir.resolve() == DEFAULT_DATA.resolve() and not data_dir.exists():
-        log.info("demo data missing: generating %s", data_dir)
-        demo.ensure_demo(data_dir)
+    demo.ensure_data(data_dir)
     timings: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -230,7 +228,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
         (tmp / "build.json").write_text(json.dumps(info, ensure_ascii=False, indent=2,
                                                    sort_keys=True) + "\n", encoding="utf-8")
         _write_manifest(tmp, info, data_dir, out_dir)
-        _replace_dir(tmp, final)
+        replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -41,11 +41,9 @@ def prepare(data_dir: str | Path = DEFAULT_DATA,
     A missing folder named 'demo' is generated first (the national demo data)."""
     from lpa_analysis.reports import available_years, ensure_built
 
-    data_dir, processed_dir = Path(data_dir), Path(processed_dir)
-    if data_dir.name == DEFAULT_DATA.name and not data_dir.exists():
-        from lpa_analysis.demo import ensure_demo  # a notebook opened before `lpa demo` ran
+    from lpa_analysis.demo import ensure_data
 
-        ensure_demo(data_dir)
+    data_dir, processed_dir = ensure_data(data_dir), Path(processed_dir)
     years = available_years(data_dir)
     if not years:
         raise InputError("no year with a framework and scores", file=data_dir)

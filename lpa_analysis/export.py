@@ -8,7 +8,6 @@ auto-filter — and byte-identical when written twice (fixed document dates, fix
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from datetime import datetime, timezone
@@ -26,9 +25,10 @@ def document_date(year: int | None = None) -> datetime:
     """The date written into documents, never 'now', so re-running gives the same bytes:
     $SOURCE_DATE_EPOCH when set; else the data's snapshot date for an assessment year (the
     end of that Thai fiscal year, 30 September); else 1980-01-01 (the zip format's epoch)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    from lpa_analysis.render import source_date
+
+    if (date := source_date()) is not None:
+        return date
     if year is not None:
         from lpa_analysis.schema import to_be_year
 
@@ -114,11 +114,9 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
     wb.properties.created = date.replace(tzinfo=None)
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(_fixed_zip(buffer.getvalue(), date))
-    os.replace(tmp, path)
-    return path
+    from lpa_analysis.render import write_atomic
+
+    return write_atomic(path, _fixed_zip(buffer.getvalue(), date))
 
 
 def export_year(year: int, xlsx: str | Path, *, province: str | None = None, lang: str = "th",

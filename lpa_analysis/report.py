@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -23,7 +22,8 @@ import pandas as pd
 from lpa_analysis import __version__, i18n, plots, stats
 from lpa_analysis.batch import PATH_PARAMETERS
 from lpa_analysis.manifest import git_state
-from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years, load_processed, sha256_file
+from lpa_analysis.build import (DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years,
+                                load_processed, replace_dir, sha256_file)
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
 from lpa_analysis.schema import DIM_PCT, Framework, display_name, load_framework, to_be_year
@@ -127,14 +127,7 @@ def prepare_year(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Pa
     for name, frame in tables.items():
         frame.to_parquet(tmp / f"{name}.parquet", index=False)
     (tmp / "key.json").write_text(stamp)
-    old = year_dir / ".reference.old"
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    if old.exists():
-        import shutil
-
-        shutil.rmtree(old, ignore_errors=True)
+    replace_dir(tmp, folder)
     return folder
 
 
@@ -158,6 +151,13 @@ def _read_reference(folder: Path, _key: str) -> dict[str, pd.DataFrame]:
 
 
 # --- reports --------------------------------------------------------------------------------
+
+def findings_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """How many findings of each check and severity, errors first, largest first."""
+    return (findings.groupby(["table", "check", "severity"], dropna=False).size()
+            .rename("count").reset_index()
+            .sort_values(["severity", "count"], ascending=[True, False], ignore_index=True))
+
 
 class _Report:
     """What province and national reports share: tables for people, for Excel, and the
@@ -381,9 +381,7 @@ class ProvinceReport(_Report):
 
     def quality_table(self) -> pd.DataFrame:
         findings = self._province_findings(self.processed.quality_findings)
-        return (findings.groupby(["table", "check", "severity"], dropna=False).size()
-                .rename("count").reset_index().sort_values(["severity", "count"],
-                                                           ascending=[True, False]))
+        return findings_counts(findings)
 
     def quarantine_table(self) -> pd.DataFrame:
         return self._province_findings(self.processed.quarantine)
@@ -761,9 +759,7 @@ class NationalReport(_Report):
             "pca": composite.pca_dimensions(self.national),
             "team_effect": self.reference["team_effect"],
             "reconciliation": self.processed.reconciliation,
-            "quality": (self.processed.quality_findings
-                        .groupby(["table", "check", "severity"], dropna=False).size()
-                        .rename("count").reset_index()),
+            "quality": findings_counts(self.processed.quality_findings),
         }
 
     def provinces_table(self) -> pd.DataFrame:
@@ -893,9 +889,7 @@ class AuditReport(_Report):
         return {
             "inputs": pd.DataFrame(info["inputs"]),
             "gate_counts": pd.DataFrame([{"table": k, **v} for k, v in sorted(counts.items())]),
-            "quality": (self.processed.quality_findings
-                        .groupby(["table", "check", "severity"], dropna=False).size()
-                        .rename("count").reset_index()),
+            "quality": findings_counts(self.processed.quality_findings),
             "quarantine": self.processed.quarantine,
             "reconciliation": self.processed.reconciliation,
             "alpha": composite.cronbach_alpha(self.processed.indicator_scores),

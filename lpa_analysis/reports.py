@@ -88,10 +88,9 @@ def _build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
 def ensure_built(year: int, data_dir: Path, processed_dir: Path) -> list[int]:
     """Build every year up to `year` that is missing or out of date (trends need them all)."""
     from lpa_analysis.build import build_year
-    from lpa_analysis.demo import ensure_demo
+    from lpa_analysis.demo import ensure_data
 
-    if data_dir.resolve() == DEFAULT_DATA.resolve() and not data_dir.exists():
-        ensure_demo(data_dir)
+    ensure_data(data_dir)
     years = [y for y in available_years(data_dir) if y <= year]
     if year not in years:
         raise InputError(f"no framework and scores for {year}", file=data_dir)
@@ -113,6 +112,22 @@ def _without_paths(params: dict) -> dict:
     return {k: v for k, v in params.items() if k not in PATH_PARAMETERS}
 
 
+def _job(key: str, nb_name: str, params: dict, folder: Path, html_path: Path, title: str, *,
+         lang: str, formats: set[str], backend: str | None, shared: dict) -> Job:
+    """One notebook job; its fingerprint covers code, builds, notebook and parameters."""
+    nb = notebook(nb_name)
+    pdf_path = html_path.with_suffix(".pdf") if backend else None
+    fp = fingerprint(shared, sha256_file(nb), _without_paths(params), sorted(formats))
+    return Job(key=key, notebook=str(nb), parameters=params, out_dir=str(folder),
+               html_path=str(html_path), pdf_path=str(pdf_path) if pdf_path else None,
+               title=title, lang=lang, fingerprint=fp)
+
+
+def _shared_inputs(years: list[int], processed_dir: Path, backend: str | None) -> dict:
+    return {"code": code_fingerprint(), "version": __version__, "pdf": backend,
+            "builds": _years_fingerprint(years, processed_dir)}
+
+
 def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: set[str],
               data_dir: Path, processed_dir: Path, out_dir: Path, years: list[int],
               national: bool = True, extra_parameters: dict | None = None) -> list[Job]:
@@ -123,25 +138,17 @@ def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: s
     backend = pdf_backend() if "pdf" in formats else None
     common = {"year": year, "lang": lang, "data_dir": str(data_dir.resolve()),
               "processed_dir": str(processed_dir.resolve()), **(extra_parameters or {})}
-    shared = {"code": code_fingerprint(), "version": __version__, "pdf": backend,
-              "builds": _years_fingerprint(years, processed_dir)}
+    options = {"lang": lang, "formats": formats, "backend": backend,
+               "shared": _shared_inputs(years, processed_dir, backend)}
     jobs = []
-
-    def add(key: str, nb_name: str, params: dict, folder: Path, html_path: Path, title: str):
-        nb = notebook(nb_name)
-        pdf_path = html_path.with_suffix(".pdf") if backend else None
-        fp = fingerprint(shared, sha256_file(nb), _without_paths(params), sorted(formats))
-        jobs.append(Job(key=key, notebook=str(nb), parameters=params, out_dir=str(folder),
-                        html_path=str(html_path), pdf_path=str(pdf_path) if pdf_path else None,
-                        title=title, lang=lang, fingerprint=fp))
-
     if national:
-        add(f"{year}/national", NATIONAL_NOTEBOOK, dict(common), year_dir / "national",
-            year_dir / "national.html", f"LPA {year} national")
+        jobs.append(_job(f"{year}/national", NATIONAL_NOTEBOOK, dict(common),
+                         year_dir / "national", year_dir / "national.html",
+                         f"LPA {year} national", **options))
     for p in provinces:
-        add(f"{year}/{p.code}", PROVINCE_NOTEBOOK, {**common, "province": p.code},
-            year_dir / p.code, year_dir / p.code / "report.html",
-            f"LPA {year} {p.name_th if lang == 'th' else p.name_en}")
+        jobs.append(_job(f"{year}/{p.code}", PROVINCE_NOTEBOOK, {**common, "province": p.code},
+                         year_dir / p.code, year_dir / p.code / "report.html",
+                         f"LPA {year} {p.name_th if lang == 'th' else p.name_en}", **options))
     return jobs
 
 
@@ -286,18 +293,14 @@ def run_audit_report(year: int, *, lang: str = "th", formats: set[str] = frozens
     years = ensure_built(year, data_dir, processed_dir)
     prepare_year(year, processed_dir)
     year_dir = (out_dir / str(year)).resolve()
-    nb = notebook(AUDIT_NOTEBOOK)
     params = {"year": year, "lang": lang, "data_dir": str(data_dir.resolve()),
               "processed_dir": str(processed_dir.resolve()),
               "reports_dir": str(out_dir.resolve())}
     backend = pdf_backend() if "pdf" in formats else None
     manifest = year_dir / "manifest.json"
-    fp = fingerprint({"code": code_fingerprint(), "pdf": backend,
-                      "builds": _years_fingerprint(years, processed_dir),
-                      "manifest": sha256_file(manifest) if manifest.is_file() else None},
-                     sha256_file(nb), _without_paths(params), sorted(formats))
-    job = Job(key=f"{year}/audit", notebook=str(nb), parameters=params,
-              out_dir=str(year_dir / "audit"), html_path=str(year_dir / "audit.html"),
-              pdf_path=str(year_dir / "audit.pdf") if backend else None,
-              title=f"LPA {year} audit", lang=lang, fingerprint=fp)
+    shared = {**_shared_inputs(years, processed_dir, backend),
+              "manifest": sha256_file(manifest) if manifest.is_file() else None}
+    job = _job(f"{year}/audit", AUDIT_NOTEBOOK, params, year_dir / "audit",
+               year_dir / "audit.html", f"LPA {year} audit", lang=lang, formats=formats,
+               backend=backend, shared=shared)
     return run_jobs([job], workers=1, force=force)[0]

@@ -63,10 +63,9 @@ def validate(
     from lpa_analysis.schema import to_be_year
 
     year = to_be_year(year)
-    if data == DEFAULT_DATA and not data.exists():
-        from lpa_analysis import demo
+    from lpa_analysis.demo import ensure_data
 
-        demo.ensure_demo(data)
+    ensure_data(data)
     folder = io.load_year(data, year)
     tables = {"registry": folder.registry, "scores": folder.scores,
               "published": folder.published}
