@@ -27,6 +27,8 @@ from lpa_analysis.log import log
 from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
 
 DEFAULT_DATA = Path("data/demo")
+# Raised when the processed tables or build.json change shape: older builds are then rebuilt.
+BUILD_FORMAT = 2
 DEFAULT_PROCESSED = Path("data/processed")
 # Small tables also go out as CSV (UTF-8 with BOM so Excel shows Thai correctly).
 TABLES = ("scored_laos", "indicator_scores", "quality_findings", "quarantine", "reconciliation")
@@ -222,6 +224,10 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
                           "indicators": len(folder.framework.indicators),
                           "counted_indicators": sum(not i.pilot for i in folder.framework.indicators)},
             "counts": counts,
+            "checks": {table: len(suite["expectations"]) for table, suite
+                       in quality.generate_suites(folder.framework).items()
+                       if table != "published" or published is not None},
+            "format": BUILD_FORMAT,
             "versions": _versions(),
             "timings_s": timings,
         }

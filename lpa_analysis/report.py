@@ -26,7 +26,7 @@ from lpa_analysis.build import (DEFAULT_DATA, DEFAULT_PROCESSED, Processed, buil
                                 load_processed, replace_dir, sha256_file)
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
-from lpa_analysis.schema import DIM_PCT, Framework, display_name, load_framework, to_be_year
+from lpa_analysis.schema import DIM_PCT, Framework, LaoType, display_name, load_framework, to_be_year
 
 # What the report shows of each table (the CSV keeps every column). Missing: all columns.
 DISPLAY_COLUMNS = {
@@ -46,7 +46,7 @@ DISPLAY_COLUMNS = {
     "ranks": ["lao_code", "name", "rank_nominal", "rank_median", "rank_p05", "rank_p95"],
     "integrity": ["province_code", "n", "mean_gap", "ci_low", "ci_high", "leniency",
                   "leniency_ci_low", "leniency_ci_high", "flag"],
-    "laos": ["lao_code", "name", "lao_type", *DIM_PCT, "overall_pct", "band",
+    "laos": ["lao_code", "name", *DIM_PCT, "overall_pct", "band",
              "rank_province", "change"],
     "provinces": ["province_code", "province", "n", "passed", "rate", "ci_low", "ci_high",
                   "mean_overall"],
@@ -59,8 +59,15 @@ DISPLAY_COLUMNS = {
 }
 PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest", "difference",
                       "explained", "cumulative", "share_self_higher"}
+# Rows a report shows of a long table (a boolean mask over the machine-readable table).
+DISPLAY_ROWS = {
+    "integrity": lambda d: d["highlight"].astype("boolean") | d["flag"].notna(),
+    "indicators": lambda d: d["n_province"] >= MIN_LAOS_FOR_GAP_CHART,
+}
 # Columns holding codes that people should read as words (see _Report._code_label).
-CODED_COLUMNS = {"measure", "measure_a", "measure_b", "level", "direction", "group"}
+CODED_COLUMNS = {"measure", "measure_a", "measure_b", "level", "direction", "group",
+                 "group_a", "group_b", "note", "test_note", "flag"}
+LAO_TYPE_VALUES = {t.value for t in LaoType}
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
 PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
 MIN_LAOS_FOR_GAP_CHART = 5  # an indicator few LAOs have (e.g. PAO-only) only adds noise
@@ -192,17 +199,34 @@ class _Report:
         frame = frame.copy()
         proportions = PROPORTION_COLUMNS | (
             {"ci_low", "ci_high"} if name in PROPORTION_CI_TABLES else set())
+        yes, no = t("value.yes", self.lang), t("value.no", self.lang)
         for column in frame.columns:
             if column in proportions:
                 frame[column] = 100 * pd.to_numeric(frame[column], errors="coerce")
             elif column in CODED_COLUMNS:
                 frame[column] = frame[column].map(self._code_label)
-        return i18n.localise_table(frame.round(2), self.lang, strict=False)
+            elif column.startswith("rank"):  # ranks are whole places, not measurements
+                frame[column] = pd.to_numeric(frame[column], errors="coerce").round().astype(
+                    "Int64")
+            elif pd.api.types.is_bool_dtype(frame[column]):
+                frame[column] = frame[column].map({True: yes, False: no})
+        people = i18n.localise_table(frame.round(2), self.lang, strict=False)
+        # the dimension names are long: in a wide table the short ones keep it on the page
+        short = {i18n.table_headers([c], self.lang, strict=False)[c]:
+                 i18n.dimension_label(int(c[1]), self.lang, short=True) + " (%)"
+                 for c in frame.columns if c in DIM_PCT}
+        return people.rename(columns=short)
 
     def _code_label(self, code):
-        """Words for the codes that tables carry: measures, levels, directions."""
+        """Words for the codes that tables carry: measures, levels, directions, types, notes."""
         if not isinstance(code, str):
             return code
+        if code in LAO_TYPE_VALUES:
+            return i18n.lao_type_label(code, self.lang, short=True)
+        if f"note.{code}" in i18n.messages():
+            return t(f"note.{code}", self.lang)
+        if code in ("lenient", "strict"):
+            return t(f"value.{code}", self.lang)
         if code.startswith("d") and code.endswith("_pct") and code[1:-4].isdigit():
             return i18n.dimension_label(int(code[1:-4]), self.lang, short=True)
         if code in ("overall_pct", "pass_rate_pct"):
@@ -214,8 +238,12 @@ class _Report:
         return code
 
     def show(self, name: str, rows: int | None = None):
-        """The table for the report: no index, missing values as '–', data escaped."""
+        """The table for the report: no index, missing values as '–', data escaped. Long
+        tables show what concerns the reader (DISPLAY_ROWS); the CSV and XLSX keep all."""
         frame = self.people_table(name)
+        if name in DISPLAY_ROWS:
+            keep = DISPLAY_ROWS[name](self.tables[name])
+            frame = frame[keep.astype("boolean").fillna(False).to_numpy(dtype=bool)]
         if rows is not None:
             frame = frame.head(rows)
         return frame.style.hide(axis="index").format(precision=2, na_rep=i18n.MISSING,
@@ -547,8 +575,8 @@ class ProvinceReport(_Report):
         quarantine = self.tables["quarantine"]
         n_errors = int(quality.loc[quality["severity"] == "error", "count"].sum())
         n_warnings = int(quality.loc[quality["severity"] == "warning", "count"].sum())
-        lines = [t("quality.intro", self.lang, n_checks=fmt_num(self.processed.info.get(
-            "checks", {}).get("expectations", len(quality))))]
+        n_checks = sum(self.processed.info["checks"].values())  # the gate's expectations
+        lines = [t("quality.intro", self.lang, n_checks=fmt_num(n_checks))]
         if n_errors == n_warnings == 0:
             return [*lines, t("quality.all_passed", self.lang)]
         lines.append(t("quality.failed", self.lang, n_errors=fmt_num(n_errors),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lpa_analysis import __version__
 from lpa_analysis.batch import PATH_PARAMETERS, Job, JobResult, fingerprint, run_jobs
-from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, sha256_file
+from lpa_analysis.build import BUILD_FORMAT, DEFAULT_DATA, DEFAULT_PROCESSED, sha256_file
 from lpa_analysis.errors import InputError
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.log import log
@@ -77,6 +77,8 @@ def _build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
     if not info_path.is_file():
         return False
     info = json.loads(info_path.read_text(encoding="utf-8"))
+    if info.get("format") != BUILD_FORMAT:
+        return False
     for item in info.get("inputs", []):
         path = data_dir / item["path"]
         if not path.is_file() or path.stat().st_size != item["size"] or \
