@@ -8,7 +8,6 @@ collect every failure, then fail).
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import multiprocessing
@@ -18,6 +17,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
@@ -28,7 +28,7 @@ FINGERPRINT_FILE = ".fingerprint.json"
 # Where things are on this machine is not part of what was computed: the same inputs in
 # another folder must give the same bytes (issue 7), so paths stay out of hashed records.
 PATH_PARAMETERS = {"data_dir", "processed_dir", "out_dir", "reports_dir"}
-Status = Literal["done", "skipped", "failed"]
+Status = Literal["done", "skipped", "failed", "html"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class JobResult:
     debug_notebook: str | None = None  # the partial executed notebook, kept for debugging
     pdf_backend: str | None = None
     outputs: list[str] = field(default_factory=list)
+    staging: str | None = None  # status "html": the folder the PDF stage finishes from
 
 
 def fingerprint(*parts: object) -> str:
@@ -74,60 +75,6 @@ def fingerprint(*parts: object) -> str:
 
 
 # --- inside a worker -------------------------------------------------------------------------
-
-# Each worker keeps one kernel with the heavy imports done and reuses it for its notebooks,
-# clearing the namespace (%reset) before each: starting a kernel and importing pandas, scipy,
-# matplotlib and lpa_analysis costs ~2 s a notebook, more than the notebook itself. A kernel
-# that saw a failure is discarded, so one broken province cannot leak into the next.
-WARMUP = "import lpa_analysis.report, lpa_analysis.plots, lpa_analysis.stats, IPython.display"
-_KERNEL = None
-
-
-def _client(km):
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=120)
-    return kc
-
-
-def _run_code(km, code: str) -> None:
-    kc = _client(km)
-    try:
-        reply = kc.execute_interactive(code, timeout=300, store_history=False,
-                                       output_hook=lambda msg: None)
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"kernel could not run {code!r}: {reply['content'].get('evalue')}")
-    finally:
-        kc.stop_channels()
-
-
-def _discard_kernel() -> None:
-    global _KERNEL
-    if _KERNEL is not None:
-        try:
-            _KERNEL.shutdown_kernel(now=True)
-        except Exception:  # noqa: BLE001 — a dead kernel needs no shutdown
-            pass
-    _KERNEL = None
-
-
-def warm_kernel():
-    """This worker's kernel, started (and warmed up) on first use, with a clean namespace."""
-    global _KERNEL
-    from jupyter_client.manager import KernelManager
-
-    if _KERNEL is not None and not _KERNEL.is_alive():
-        _discard_kernel()
-    if _KERNEL is None:
-        km = KernelManager(kernel_name="python3")
-        km.start_kernel()
-        atexit.register(_discard_kernel)
-        _KERNEL = km
-        _run_code(km, WARMUP)
-    else:
-        _run_code(_KERNEL, "%reset -f")
-    return _KERNEL
-
 
 def _failed_cell(executed: Path) -> int | None:
     """Index of the first cell whose output is an error, read from the partial notebook."""
@@ -164,38 +111,62 @@ def _publish(staging: Path, job: Job) -> list[str]:
     return published
 
 
-def run_job(job: Job, reuse_kernel: bool = True) -> JobResult:
-    """Execute, export HTML (and PDF), publish. Notebook errors come back as a failed result."""
+def run_job(job: Job, *, pdf: bool = True) -> JobResult:
+    """Execute, export HTML (and PDF unless `pdf` is False), publish. Notebook errors come
+    back as a failed result.
+
+    The notebook runs in this process (`engine`): a worker process is its own warm kernel.
+    pdf=False: the PDF is left to another process (`finish_job`); the result then has status
+    "html" and carries the staging folder, and nothing is published yet."""
     import papermill as pm
 
-    from lpa_analysis import render
-    from lpa_analysis.export import document_date
+    from lpa_analysis import engine, render
 
     started = time.perf_counter()
     out_dir = Path(job.out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     executed = staging / "executed.ipynb"
+    handed_over = False
     try:
         try:
-            pm.execute_notebook(job.notebook, str(executed),
-                                parameters={**job.parameters, "out_dir": str(staging)},
-                                kernel_name="python3", progress_bar=False, log_output=False,
-                                request_save_on_cell_execute=False,
-                                km=warm_kernel() if reuse_kernel else None)
+            nb = pm.execute_notebook(job.notebook, str(executed),
+                                     parameters={**job.parameters, "out_dir": str(staging)},
+                                     engine_name=engine.NAME, kernel_name="python3",
+                                     language="python", progress_bar=False, log_output=False,
+                                     request_save_on_cell_execute=False)
         except Exception as exc:  # noqa: BLE001 — any notebook failure is this job's result
-            _discard_kernel()
             return _failure(job, exc, executed, started)
-        render.export_html(executed, staging / "report.html", title=job.title, lang=job.lang)
-        backend = render.pdf_backend() if job.pdf_path else None
-        if backend:  # one browser per worker process, reused for every PDF
-            render.export_pdf(staging / "report.html", staging / "report.pdf",
-                              date=document_date(job.parameters.get("year")))
-        outputs = _publish(staging, job)
-        return JobResult(job.key, "done", time.perf_counter() - started, pdf_backend=backend,
-                         outputs=outputs)
+        render.export_html(nb, staging / "report.html", title=job.title, lang=job.lang)
+        seconds = time.perf_counter() - started
+        if job.pdf_path and not pdf:
+            handed_over = True
+            return JobResult(job.key, "html", seconds, staging=str(staging))
+        return finish_job(job, JobResult(job.key, "html", seconds, staging=str(staging)))
     except Exception as exc:  # noqa: BLE001 — rendering failures are reported the same way
         return _failure(job, exc, executed, started)
+    finally:
+        if not handed_over:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def finish_job(job: Job, html: JobResult) -> JobResult:
+    """The PDF stage: render the staged HTML to PDF (this process's one browser, reused for
+    every PDF), publish everything, remove the staging folder."""
+    from lpa_analysis import render
+
+    started = time.perf_counter()
+    staging = Path(html.staging)
+    try:
+        backend = render.pdf_backend() if job.pdf_path else None
+        if backend:
+            render.export_pdf(staging / "report.html", staging / "report.pdf",
+                              date=render.document_date(job.parameters.get("year")))
+        outputs = _publish(staging, job)
+        return JobResult(job.key, "done", html.seconds + time.perf_counter() - started,
+                         pdf_backend=backend, outputs=outputs)
+    except Exception as exc:  # noqa: BLE001 — a PDF failure is this job's result
+        return _failure(job, exc, staging / "executed.ipynb", started)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -218,7 +189,7 @@ def _failure(job: Job, exc: BaseException, executed: Path, started: float) -> Jo
 # --- the run ---------------------------------------------------------------------------------
 
 def _local_pool(workers: int) -> ProcessPoolExecutor:
-    # spawn: clean interpreters (no forked threads/ZMQ state); atexit closes each browser.
+    # spawn: clean interpreters (no forked threads or locks); atexit closes each browser.
     return ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("spawn"))
 
@@ -247,29 +218,78 @@ def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster=None,
         results += _run_dask(todo, cluster, on_result)
     else:
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-        results += _run_local(todo, workers, on_result)
+        results += _LocalRun(todo, workers, on_result).run()
     order = {job.key: i for i, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order[r.key])
 
 
-def _run_local(todo: list[Job], workers: int, on_result) -> list[JobResult]:
-    # Even one worker is a separate process: its kernel and browser end with it, never
-    # lingering in the caller (a test session, a notebook).
-    results = []
-    with _local_pool(workers) as pool:
-        pending = {pool.submit(run_job, job): job for job in todo}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                try:
-                    result = future.result()
-                except Exception as exc:  # noqa: BLE001 — a worker that died: still a result
-                    result = JobResult(job.key, "failed", error=f"{type(exc).__name__}: {exc}")
-                results.append(result)
-                if on_result:
-                    on_result(result)
-    return results
+class _LocalRun:
+    """Notebook workers (HTML) feeding PDF renderers, all separate processes: kernels and
+    browsers end with the run, never lingering in the caller (a test session, a notebook).
+
+    One browser serves two notebook workers: a Chromium with its playwright driver holds
+    ~0.7 GB, a notebook takes ~2.5× the CPU of its PDF, and a PDF process keeps the browser
+    busy while the workers run the next notebooks. A worker process that dies (a crash,
+    not a notebook error) breaks its pool: the pool is restarted and the jobs it held are
+    retried, each at most `MAX_ATTEMPTS` times in all."""
+
+    MAX_ATTEMPTS = 2
+
+    def __init__(self, todo: list[Job], workers: int, on_result) -> None:
+        self.todo, self.on_result = todo, on_result
+        self.sizes = {"notebook": workers, "pdf": max(1, workers // 2)}
+        self.pools: dict[str, ProcessPoolExecutor] = {}
+        self.attempts: dict[tuple[str, str], int] = {}
+        self.results: list[JobResult] = []
+        self.pending: dict = {}  # future → (job, stage, html result, pool)
+
+    def run(self) -> list[JobResult]:
+        self.pools["notebook"] = _local_pool(self.sizes["notebook"])
+        if any(job.pdf_path for job in self.todo):
+            self.pools["pdf"] = _local_pool(self.sizes["pdf"])
+        try:
+            for job in self.todo:
+                self._submit(job, "notebook")
+            while self.pending:
+                done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._collect(future)
+        finally:
+            for pool in self.pools.values():
+                pool.shutdown(cancel_futures=True)
+        return self.results
+
+    def _submit(self, job: Job, stage: str, html: JobResult | None = None) -> None:
+        pool = self.pools[stage]
+        self.attempts[job.key, stage] = self.attempts.get((job.key, stage), 0) + 1
+        future = (pool.submit(run_job, job, pdf=False) if stage == "notebook"
+                  else pool.submit(finish_job, job, html))
+        self.pending[future] = (job, stage, html, pool)
+
+    def _collect(self, future) -> None:
+        job, stage, html, pool = self.pending.pop(future)
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            if self.pools[stage] is pool:  # the first of its futures to report it
+                log.warning("a %s worker process died; restarting its pool", stage)
+                pool.shutdown(wait=False, cancel_futures=True)
+                self.pools[stage] = _local_pool(self.sizes[stage])
+            if self.attempts[job.key, stage] < self.MAX_ATTEMPTS:
+                self._submit(job, stage, html)
+                return
+            result = JobResult(job.key, "failed", error=f"the {stage} worker process died "
+                               f"({self.MAX_ATTEMPTS} attempts)")
+        except Exception as exc:  # noqa: BLE001 — still this job's result
+            result = JobResult(job.key, "failed", error=f"{type(exc).__name__}: {exc}")
+        if result.status == "html":
+            self._submit(job, "pdf", result)
+            return
+        if html is not None and result.status == "failed":
+            shutil.rmtree(html.staging, ignore_errors=True)
+        self.results.append(result)
+        if self.on_result:
+            self.on_result(result)
 
 
 def _run_dask(todo: list[Job], address, on_result) -> list[JobResult]:

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -27,8 +27,9 @@ from lpa_analysis.log import log
 from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
 
 DEFAULT_DATA = Path("data/demo")
-# Raised when the processed tables or build.json change shape: older builds are then rebuilt.
-BUILD_FORMAT = 2
+# Raised when the processed tables or build.json change shape or layout (3: small Parquet row
+# groups): older builds are then rebuilt.
+BUILD_FORMAT = 3
 DEFAULT_PROCESSED = Path("data/processed")
 # Small tables also go out as CSV (UTF-8 with BOM so Excel shows Thai correctly).
 TABLES = ("scored_laos", "indicator_scores", "quality_findings", "quarantine", "reconciliation")
@@ -48,8 +49,10 @@ class BuildResult:
 class Processed:
     """The processed tables of one year, as notebooks and statistics read them.
 
-    `indicator_scores` (~1.6 M rows nationally, ~200 MB in memory) is read on first use;
-    `indicator_scores_of(province_code)` reads one province's rows only."""
+    `indicator_scores` (~1.6 M rows nationally, ~300 MB in memory) is read from its Parquet
+    file on every use and never kept here, so a long-lived process (a report worker, whose
+    `Processed` is cached) returns it once the caller lets it go: hold the frame while you
+    need it. `indicator_scores_of(province_code)` reads one province's rows only (~20 ms)."""
 
     year: int
     folder: Path
@@ -59,14 +62,11 @@ class Processed:
     reconciliation: pd.DataFrame
     info: dict
 
-    @cached_property
+    @property
     def indicator_scores(self) -> pd.DataFrame:
         return pd.read_parquet(self.folder / "indicator_scores.parquet")
 
     def indicator_scores_of(self, province_code: str) -> pd.DataFrame:
-        if "indicator_scores" in self.__dict__:  # already in memory
-            frame = self.indicator_scores
-            return frame[frame["province_code"] == province_code]
         return pd.read_parquet(self.folder / "indicator_scores.parquet",
                                filters=[("province_code", "==", province_code)])
 
@@ -110,9 +110,15 @@ def _versions() -> dict:
     return found
 
 
+# Small row groups: a report reads one province's indicator scores (filtered by province_code)
+# from ~30 k-row groups instead of scanning the year's 1.6 M rows (0.02 s instead of 0.15–0.3 s).
+# Rows stay in lao_code order, which keeps each province in a few runs.
+ROW_GROUP_SIZE = 32_768
+
+
 def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     for name, frame in tables.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=ROW_GROUP_SIZE)
         if name in CSV_TABLES:
             frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
 
@@ -253,6 +259,15 @@ def build_fingerprint(folder: Path) -> str:
 
     info = json.loads((Path(folder) / "build.json").read_text(encoding="utf-8"))
     return fingerprint({k: v for k, v in info.items() if k not in VOLATILE_BUILD_KEYS})
+
+
+def release_arrow_memory() -> None:
+    """Hand Arrow's freed buffers back to the system. Its allocator keeps the peak of a big
+    Parquet read (and pandas' Arrow-backed strings) for the life of the process otherwise:
+    call it in long-lived processes once a large frame has gone."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
 
 
 def load_processed(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Processed:

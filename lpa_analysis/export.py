@@ -9,31 +9,15 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from lpa_analysis.render import document_date, write_atomic
+
 EXCEL_MAX_ROWS = 1_048_576
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-_DOC_DATE = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-
-def document_date(year: int | None = None) -> datetime:
-    """The date written into documents, never 'now', so re-running gives the same bytes:
-    $SOURCE_DATE_EPOCH when set; else the data's snapshot date for an assessment year (the
-    end of that Thai fiscal year, 30 September); else 1980-01-01 (the zip format's epoch)."""
-    from lpa_analysis.render import source_date
-
-    if (date := source_date()) is not None:
-        return date
-    if year is not None:
-        from lpa_analysis.schema import to_be_year
-
-        return datetime(to_be_year(year) - 543, 9, 30, tzinfo=timezone.utc)
-    return datetime(*ZIP_EPOCH, tzinfo=timezone.utc)
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -46,77 +30,59 @@ def sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _format_sheet(ws, frame: pd.DataFrame) -> None:
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def _column_format(series: pd.Series) -> dict | None:
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_float_dtype(series):
+        return {"num_format": "0.00"}
+    if pd.api.types.is_integer_dtype(series):
+        return {"num_format": "#,##0"}
+    return None
 
-    ws.freeze_panes = "A2"
+
+def _column_width(name: object, series: pd.Series) -> int:
+    sample = [str(name), *(str(v) for v in series.head(200))]
+    return min(60, max(8, max(len(s) for s in sample) + 2))
+
+
+def _write_sheet(wb, ws, frame: pd.DataFrame, header) -> None:
+    """Bold wrapped header, frozen; auto-filter; number formats; widths from the values."""
+    ws.write_row(0, 0, [str(c) for c in frame.columns], header)
+    for idx, column in enumerate(frame.columns):
+        series = frame.iloc[:, idx]  # by position: localised headers may repeat
+        spec = _column_format(series)
+        values = series.astype(object).where(series.notna(), None).tolist()
+        ws.write_column(1, idx, values, wb.add_format(spec) if spec else None)
+        ws.set_column(idx, idx, _column_width(column, series))
+    ws.freeze_panes(1, 0)
     if len(frame.columns):
-        ws.auto_filter.ref = ws.dimensions
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for idx, column in enumerate(frame.columns, start=1):
-        series = frame[column]
-        letter = get_column_letter(idx)
-        if pd.api.types.is_float_dtype(series):
-            fmt = "0.00"
-        elif pd.api.types.is_integer_dtype(series):
-            fmt = "#,##0"
-        else:
-            fmt = None
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
-                cell.number_format = fmt
-        sample = [str(column), *(str(v) for v in series.head(200))]
-        ws.column_dimensions[letter].width = min(60, max(8, max(len(s) for s in sample) + 2))
-
-
-def _fixed_zip(data: bytes, date: datetime) -> bytes:
-    """Rewrite the archive with fixed entry times and document dates (openpyxl writes 'now')."""
-    stamp = date.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            body = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                body = _DOC_DATE.sub(rb"\g<1>" + stamp + rb"\g<3>", body)
-            info = zipfile.ZipInfo(item.filename, date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, body)
-    return out.getvalue()
+        ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
                    date: datetime | None = None) -> Path:
     """One sheet per frame (in the given order), written atomically and reproducibly;
-    `date` (default `document_date()`) is the workbook's created/modified date."""
-    from openpyxl import Workbook
-    from openpyxl.utils.dataframe import dataframe_to_rows
+    `date` (default `document_date()`) is the workbook's created date.
 
-    path = Path(path)
-    wb = Workbook()
-    wb.remove(wb.active)
+    XlsxWriter rather than openpyxl: ~5× faster (every report writes one) and it stamps its
+    zip entries with a fixed time, so the same frames give the same bytes."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    # Cells hold exactly the frame's values: no text read as formulas, numbers or links.
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "nan_inf_to_errors": True,
+                                      "strings_to_formulas": False, "strings_to_urls": False})
+    date = date or document_date()
+    wb.set_properties({"author": "lpa-analysis", "created": date.replace(tzinfo=None)})
+    header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     used: set[str] = set()
     for name, frame in sheets.items():
         if len(frame) + 1 > EXCEL_MAX_ROWS:
             raise ValueError(f"sheet '{name}' has {len(frame):,} rows; Excel holds "
                              f"{EXCEL_MAX_ROWS - 1:,}: export a province or an aggregate")
-        ws = wb.create_sheet(sheet_name(name, used))
-        clean = frame.astype(object).where(frame.notna(), None)
-        for row in dataframe_to_rows(clean, index=False, header=True):
-            ws.append(row)
-        _format_sheet(ws, frame)
-    date = date or document_date()
-    wb.properties.creator = "lpa-analysis"
-    wb.properties.created = date.replace(tzinfo=None)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    from lpa_analysis.render import write_atomic
-
-    return write_atomic(path, _fixed_zip(buffer.getvalue(), date))
+        _write_sheet(wb, wb.add_worksheet(sheet_name(name, used)), frame, header)
+    wb.close()
+    return write_atomic(Path(path), buffer.getvalue())
 
 
 def export_year(year: int, xlsx: str | Path, *, province: str | None = None, lang: str = "th",

@@ -23,7 +23,8 @@ from lpa_analysis import __version__, i18n, plots, stats
 from lpa_analysis.batch import PATH_PARAMETERS
 from lpa_analysis.manifest import git_state
 from lpa_analysis.build import (DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years,
-                                load_processed, replace_dir, sha256_file)
+                                load_processed, release_arrow_memory, replace_dir,
+                                sha256_file)
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
 from lpa_analysis.schema import DIM_PCT, Framework, LaoType, display_name, load_framework, to_be_year
@@ -88,6 +89,7 @@ def _reference_tables(year: int, processed_dir: Path) -> dict[str, pd.DataFrame]
 
     processed = load_processed(year, processed_dir)
     scored = processed.scored_laos
+    scores = processed.indicator_scores
     history = _history(year, processed_dir)
     return {
         "funnel_pass": stats.funnel(scored, "passed"),
@@ -98,11 +100,13 @@ def _reference_tables(year: int, processed_dir: Path) -> dict[str, pd.DataFrame]
         "trend_region": stats.trend_table(history, by="region"),
         "trend_province": stats.trend_table(history, by="province_code"),
         "rank_uncertainty": composite.rank_uncertainty(
-            scored, composite.dimension_maxima(processed.indicator_scores),
+            scored, composite.dimension_maxima(scores),
             n_sims=RANK_SIMULATIONS, seed=RANK_SEED),
         "league": stats.league_table(scored, n_boot=RANK_SIMULATIONS, seed=RANK_SEED),
         "indicator_gaps": stats.indicator_gaps_all(
-            processed.indicator_scores, [p.code for p in all_provinces()]),
+            scores, [p.code for p in all_provinces()]),
+        "indicator_distribution": composite.indicator_distribution(scores),
+        "alpha": composite.cronbach_alpha(scores),
     }
 
 
@@ -130,6 +134,7 @@ def prepare_year(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Pa
     if (folder / "key.json").is_file() and (folder / "key.json").read_text() == stamp:
         return folder
     tables = _reference_tables(year, Path(processed_dir))
+    release_arrow_memory()  # the year's indicator scores were read and let go
     tmp = Path(tempfile.mkdtemp(prefix=".reference.", dir=year_dir))
     for name, frame in tables.items():
         frame.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -154,7 +159,16 @@ def load_reference(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> 
 
 @lru_cache(maxsize=4)
 def _read_reference(folder: Path, _key: str) -> dict[str, pd.DataFrame]:
-    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    return {p.stem: _notes_as_none(pd.read_parquet(p)) for p in sorted(folder.glob("*.parquet"))}
+
+
+def _notes_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet reads a note column's None back as NaN (a string column); stats tables say
+    None where there is nothing to note."""
+    if "note" not in frame:
+        return frame
+    note = frame["note"].astype("object")
+    return frame.assign(note=note.where(note.notna(), None))
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -252,7 +266,8 @@ class _Report:
     def write_tables(self, out_dir: str | Path) -> Path:
         """CSV per table (machine-readable column names) and one XLSX, a sheet per table with
         localised headers. Returns the tables folder."""
-        from lpa_analysis.export import document_date, write_workbook
+        from lpa_analysis.export import write_workbook
+        from lpa_analysis.render import document_date
 
         folder = Path(out_dir) / "tables"
         folder.mkdir(parents=True, exist_ok=True)
@@ -473,8 +488,6 @@ class ProvinceReport(_Report):
     def _indicator_gaps(self) -> pd.DataFrame:
         every = self.reference["indicator_gaps"]
         gaps = every[every["province_code"] == self.province.code].drop(columns="province_code")
-        # Parquet reads the note's None back as NaN; stats tables say None.
-        gaps = gaps.assign(note=gaps["note"].astype("object").where(gaps["note"].notna(), None))
         return gaps.reset_index(drop=True).merge(self._indicator_names(), on="indicator_id",
                                                  how="left")
 
@@ -764,7 +777,6 @@ class NationalReport(_Report):
     def tables(self) -> dict[str, pd.DataFrame]:
         from lpa_analysis.stats import composite
 
-        scores = self.processed.indicator_scores
         return {
             "summary": stats.pass_rate(self.national).assign(
                 mean_overall=self.national["overall_pct"].mean(),
@@ -780,10 +792,10 @@ class NationalReport(_Report):
             "pairwise": stats.pairwise_types(self.national),
             "regions": stats.pass_rate(self.national, by="region"),
             "trend_regions": self.reference["trend_region"],
-            "indicator_distribution": (dist := composite.indicator_distribution(scores)),
+            "indicator_distribution": (dist := self.reference["indicator_distribution"]),
             "outlier_indicators": dist[dist["flag_outliers"].fillna(False).astype(bool)],
             "correlations": composite.dimension_correlations(self.national),
-            "alpha": composite.cronbach_alpha(scores),
+            "alpha": self.reference["alpha"],
             "pca": composite.pca_dimensions(self.national),
             "team_effect": self.reference["team_effect"],
             "reconciliation": self.processed.reconciliation,
@@ -920,7 +932,7 @@ class AuditReport(_Report):
             "quality": findings_counts(self.processed.quality_findings),
             "quarantine": self.processed.quarantine,
             "reconciliation": self.processed.reconciliation,
-            "alpha": composite.cronbach_alpha(self.processed.indicator_scores),
+            "alpha": self.reference["alpha"],
             "correlations": composite.dimension_correlations(self.processed.scored_laos),
             "rank_stability": ranks.sort_values("rank_interval", ascending=False).head(50),
             "published_outputs": pd.DataFrame((self.manifest or {}).get("outputs", []),

@@ -116,10 +116,17 @@ class Chart(Figure):
         self.savefig(buffer, format="png", **PNG_OPTIONS)
         return buffer.getvalue()
 
+    def alt_text(self) -> str:
+        """What the chart plots, from its axis labels (the report's heading says why)."""
+        labels = [label for ax in self.axes[:1]
+                  for label in (ax.get_ylabel(), ax.get_xlabel()) if label]
+        return " / ".join(labels)
+
     def _ipython_display_(self) -> None:
         from IPython.display import publish_display_data
 
-        publish_display_data({"image/png": self._repr_png_(), "text/plain": repr(self)})
+        publish_display_data({"image/png": self._repr_png_(), "text/plain": repr(self)},
+                             metadata={"image/png": {"alt": self.alt_text()}})
 
 
 def fit_margins(fig: Figure, renderer) -> None:
