@@ -91,7 +91,7 @@ def _failed_cell(executed: Path) -> int | None:
 
 def _publish(staging: Path, job: Job) -> list[str]:
     """Move finished files into place, each by an atomic rename; tables as one folder swap."""
-    from lpa_analysis.build import replace_dir
+    from lpa_analysis.files import replace_dir
 
     out_dir = Path(job.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -188,9 +188,15 @@ def _failure(job: Job, exc: BaseException, executed: Path, started: float) -> Jo
 
 # --- the run ---------------------------------------------------------------------------------
 
-def _local_pool(workers: int) -> ProcessPoolExecutor:
+def _worker_init() -> None:
+    # Before pyarrow is imported: the system allocator hands freed memory back, where Arrow's
+    # default (mimalloc) keeps ~110 MB more per report worker, at no measurable cost in time.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
     # spawn: clean interpreters (no forked threads or locks); atexit closes each browser.
-    return ProcessPoolExecutor(max_workers=workers,
+    return ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
                                mp_context=multiprocessing.get_context("spawn"))
 
 
@@ -244,9 +250,13 @@ class _LocalRun:
         self.pending: dict = {}  # future → (job, stage, html result, pool)
 
     def run(self) -> list[JobResult]:
-        self.pools["notebook"] = _local_pool(self.sizes["notebook"])
+        self.pools["notebook"] = local_pool(self.sizes["notebook"])
         if any(job.pdf_path for job in self.todo):
-            self.pools["pdf"] = _local_pool(self.sizes["pdf"])
+            from lpa_analysis.render import start_renderer
+
+            self.pools["pdf"] = local_pool(self.sizes["pdf"])
+            for _ in range(self.sizes["pdf"]):  # browsers start while the first notebooks run
+                self.pools["pdf"].submit(start_renderer)
         try:
             for job in self.todo:
                 self._submit(job, "notebook")
@@ -274,7 +284,7 @@ class _LocalRun:
             if self.pools[stage] is pool:  # the first of its futures to report it
                 log.warning("a %s worker process died; restarting its pool", stage)
                 pool.shutdown(wait=False, cancel_futures=True)
-                self.pools[stage] = _local_pool(self.sizes[stage])
+                self.pools[stage] = local_pool(self.sizes[stage])
             if self.attempts[job.key, stage] < self.MAX_ATTEMPTS:
                 self._submit(job, stage, html)
                 return

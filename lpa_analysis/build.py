@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ import pandas as pd
 
 from lpa_analysis import __version__
 from lpa_analysis.errors import InputError, Problem
+from lpa_analysis.files import replace_dir
 from lpa_analysis.log import log
 from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
 
@@ -121,16 +121,6 @@ def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=ROW_GROUP_SIZE)
         if name in CSV_TABLES:
             frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
-
-
-def replace_dir(tmp: Path, final: Path) -> None:
-    """Swap the finished folder into place; the old one survives until the new one is there."""
-    old = final.with_name(final.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _missing_findings(missing: pd.DataFrame) -> pd.DataFrame:

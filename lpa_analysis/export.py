@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lpa_analysis.render import document_date, write_atomic
+from lpa_analysis.files import write_atomic
+from lpa_analysis.render import document_date
 
 EXCEL_MAX_ROWS = 1_048_576
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")

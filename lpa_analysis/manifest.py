@@ -61,7 +61,7 @@ def file_records(root: Path, paths) -> list[dict]:
 
 def write_manifest(folder: Path, *, kind: str, parameters: dict, inputs: list[dict],
                    outputs: list[dict], extra: dict, run: dict) -> Path:
-    from lpa_analysis.render import write_atomic
+    from lpa_analysis.files import write_atomic
 
     body = {
         "format": FORMAT_VERSION, "kind": kind, "lpa_analysis": __version__,

@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
@@ -32,6 +31,7 @@ from typing import Literal
 
 import nbformat
 
+from lpa_analysis.files import write_atomic
 from lpa_analysis.i18n import check_lang, t
 from lpa_analysis.log import log
 
@@ -48,30 +48,6 @@ LOCAL_SCHEMES = ("file:", "data:", "about:")
 PAGE_FOOTER = ('<div style="width:100%; text-align:center; font-size:8px; color:#666;">'
                '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 Backend = Literal["chromium", "weasyprint"]
-
-
-# --- writing files ------------------------------------------------------------------------------
-
-@cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write via a temporary name in the same folder, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -521,10 +497,25 @@ class PdfRenderer:
             _active = None
 
 
-# Playwright's sync API allows one instance per thread, and a browser costs ~0.3 GB and ~2 s
+# Playwright's sync API allows one instance per thread, and a browser costs ~0.7 GB (with its
+# playwright driver) and ~2 s
 # to start: a process renders with one Chromium renderer at a time.
 _active: PdfRenderer | None = None
 _default: PdfRenderer | None = None  # export_pdf's own, when no renderer is open
+
+
+def _process_renderer() -> PdfRenderer:
+    global _default
+    renderer = _active or _default
+    if renderer is None:
+        renderer = _default = PdfRenderer().__enter__()
+        atexit.register(renderer.close)
+    return renderer
+
+
+def start_renderer() -> str:
+    """Start this process's renderer (the browser) ahead of the first PDF; its backend."""
+    return _process_renderer().backend
 
 
 def export_pdf(html_path: str | Path, pdf_path: str | Path, *,
@@ -532,9 +523,4 @@ def export_pdf(html_path: str | Path, pdf_path: str | Path, *,
     """Render with the process's open renderer, or start one (closed at exit).
     date: the PDF's creation date (default $SOURCE_DATE_EPOCH; without either, the time of
     rendering, so the PDF is not byte-identical across runs)."""
-    global _default
-    renderer = _active or _default
-    if renderer is None:
-        renderer = _default = PdfRenderer().__enter__()
-        atexit.register(renderer.close)
-    return renderer.render(html_path, pdf_path, date=date or source_date())
+    return _process_renderer().render(html_path, pdf_path, date=date or source_date())

@@ -9,7 +9,6 @@ narrate and call this; every figure's data is also a table written by `write_tab
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -19,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lpa_analysis import __version__, i18n, plots, stats
+from lpa_analysis import __version__, i18n, plots, reference, stats
 from lpa_analysis.batch import PATH_PARAMETERS
 from lpa_analysis.manifest import git_state
 from lpa_analysis.build import (DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years,
-                                load_processed, release_arrow_memory, replace_dir,
-                                sha256_file)
+                                load_processed, release_arrow_memory)
+from lpa_analysis.files import replace_dir
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
 from lpa_analysis.schema import DIM_PCT, Framework, LaoType, display_name, load_framework, to_be_year
@@ -72,7 +71,6 @@ LAO_TYPE_VALUES = {t.value for t in LaoType}
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
 PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
 MIN_LAOS_FOR_GAP_CHART = 5  # an indicator few LAOs have (e.g. PAO-only) only adds noise
-REFERENCE_DIR = "reference"  # national tables computed once per run, beside the build
 RANK_SIMULATIONS = 1000
 RANK_SEED = 2566
 
@@ -123,38 +121,23 @@ def ensure_ready(year: int, data_dir: str | Path = DEFAULT_DATA,
 def prepare_year(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Path:
     """Compute the national reference tables once and cache them beside the year's build
     (keyed by its build.json, so a rebuild invalidates them). Returns the folder."""
-    year = to_be_year(year)
-    year_dir = Path(processed_dir) / str(year)
-    folder = year_dir / REFERENCE_DIR
-    key = sha256_file(year_dir / "build.json")
-    history_key = {y: sha256_file(Path(processed_dir) / str(y) / "build.json")
-                   for y in built_years(processed_dir) if y <= year}
-    stamp = json.dumps({"build": key, "history": history_key, "code": _reference_code_key()},
-                       sort_keys=True)
-    if (folder / "key.json").is_file() and (folder / "key.json").read_text() == stamp:
+    year, processed_dir = to_be_year(year), Path(processed_dir)
+    folder = reference.folder(year, processed_dir)
+    if reference.is_current(year, processed_dir):
         return folder
-    tables = _reference_tables(year, Path(processed_dir))
+    tables = _reference_tables(year, processed_dir)
     release_arrow_memory()  # the year's indicator scores were read and let go
-    tmp = Path(tempfile.mkdtemp(prefix=".reference.", dir=year_dir))
+    tmp = Path(tempfile.mkdtemp(prefix=".reference.", dir=folder.parent))
     for name, frame in tables.items():
         frame.to_parquet(tmp / f"{name}.parquet", index=False)
-    (tmp / "key.json").write_text(stamp)
+    (tmp / reference.KEY_FILE).write_text(reference.stamp(year, processed_dir))
     replace_dir(tmp, folder)
     return folder
 
 
-@lru_cache(maxsize=1)
-def _reference_code_key() -> str:
-    """Hash of the code that computes the reference tables: a change (a new table, a fixed
-    statistic) recomputes them."""
-    package = Path(__file__).resolve().parent
-    sources = [Path(__file__).resolve(), *sorted((package / "stats").glob("*.py"))]
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
-
-
 def load_reference(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> dict[str, pd.DataFrame]:
     folder = prepare_year(year, processed_dir)
-    return _read_reference(folder.resolve(), (folder / "key.json").read_text())
+    return _read_reference(folder.resolve(), (folder / reference.KEY_FILE).read_text())
 
 
 @lru_cache(maxsize=4)

@@ -20,6 +20,7 @@ from lpa_analysis.batch import PATH_PARAMETERS, Job, JobResult, fingerprint, run
 from lpa_analysis.build import BUILD_FORMAT, DEFAULT_DATA, DEFAULT_PROCESSED, sha256_file
 from lpa_analysis.errors import InputError
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
+from lpa_analysis.files import write_atomic
 from lpa_analysis.log import log
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -154,6 +155,24 @@ def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: s
     return jobs
 
 
+def prepare_reference(year: int, processed_dir: Path) -> None:
+    """The national reference tables, once per build, computed in a child process when they
+    must be: they read the year's 1.6 M indicator scores (~1.3 GB at the peak), and this
+    process then stays small beside the report workers for the whole run."""
+    from lpa_analysis import reference
+    from lpa_analysis.batch import local_pool
+
+    if not reference.is_current(year, processed_dir):
+        with local_pool(1) as pool:
+            pool.submit(_prepare_year, year, processed_dir).result()
+
+
+def _prepare_year(year: int, processed_dir: Path) -> None:
+    from lpa_analysis.report import prepare_year  # in the child: statistics stay out of here
+
+    prepare_year(year, processed_dir)
+
+
 def _headline(folder: Path) -> dict | None:
     """A province's headline numbers, from the summary table its report wrote."""
     import pandas as pd
@@ -204,7 +223,7 @@ def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult]) -
         font_css=Markup(render.font_face_css()), headers=headers, rows=rows,
         national_label=i18n.t("index.national", lang),
         national_links=links(year_dir, "national", ""))
-    return render.write_atomic(year_dir / "index.html", body.encode("utf-8"))
+    return write_atomic(year_dir / "index.html", body.encode("utf-8"))
 
 
 def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
@@ -229,9 +248,7 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
                      national=national, extra_parameters=extra_parameters)
     started = time.perf_counter()
     if force or not all(job.is_current() for job in jobs):
-        from lpa_analysis.report import prepare_year
-
-        prepare_year(year, processed_dir)  # national reference tables, once per run
+        prepare_reference(year, processed_dir)
     results = run_jobs(jobs, workers=workers, cluster=cluster, force=force, on_result=on_result)
     index = write_index(year, out_dir, lang, results)
     write_run_manifest(year, jobs, results, index, years=years, processed_dir=processed_dir,
@@ -256,13 +273,13 @@ def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], ind
                        seconds: float) -> Path:
     """reports/<year>/manifest.json: inputs of every year the reports read, the notebooks,
     the environment and every output file of the run with its sha256."""
-    from lpa_analysis.build import load_processed
     from lpa_analysis.manifest import file_records, write_manifest
 
     year_dir = index.parent
     ok = {r.key for r in results if r.status != "failed"}
     outputs = [index] + [p for job in jobs if job.key in ok for p in _job_outputs(job)]
-    infos = {y: load_processed(y, processed_dir).info for y in years}
+    infos = {y: json.loads((processed_dir / str(y) / "build.json").read_text(encoding="utf-8"))
+             for y in years}
     inputs = sorted({(i["path"], i["size"], i["sha256"]) for info in infos.values()
                      for i in info["inputs"]})
     notebooks = sorted({Path(job.notebook) for job in jobs})
@@ -288,12 +305,11 @@ def run_audit_report(year: int, *, lang: str = "th", formats: set[str] = frozens
                      out_dir: Path = DEFAULT_OUT, force: bool = False) -> JobResult:
     """reports/<year>/audit.{html,pdf}: the auditor's report, rendered like the others."""
     from lpa_analysis.render import pdf_backend
-    from lpa_analysis.report import prepare_year
     from lpa_analysis.schema import to_be_year
 
     year = to_be_year(year)
     years = ensure_built(year, data_dir, processed_dir)
-    prepare_year(year, processed_dir)
+    prepare_reference(year, processed_dir)
     year_dir = (out_dir / str(year)).resolve()
     params = {"year": year, "lang": lang, "data_dir": str(data_dir.resolve()),
               "processed_dir": str(processed_dir.resolve()),

@@ -170,7 +170,7 @@ def new_figure(height: float = 3.8, width: float = A4_TEXT_WIDTH_IN) -> Chart:
 
 
 def _atomic_save(fig: Figure, path: str | Path, **kwargs) -> Path:
-    from lpa_analysis.render import write_atomic
+    from lpa_analysis.files import write_atomic
 
     buffer = io.BytesIO()
     fig.savefig(buffer, **kwargs)
