@@ -1,5 +1,6 @@
-"""Running many report notebooks: worker processes (or a Dask cluster), one browser per worker,
-failures collected rather than fatal, outputs fingerprinted so unchanged work is skipped.
+"""Running many report notebooks: worker processes (or a Dask cluster), PDF renderer
+processes with one browser each, failures collected rather than fatal, outputs fingerprinted
+so unchanged work is skipped.
 
 A job is data (`Job`); `run_job` turns one job into files and never raises for a notebook
 error: it returns a `JobResult` that says what failed where (the cal-itp portfolio pattern:
