@@ -77,6 +77,19 @@ def test_tables_have_the_stated_columns(th_run):
     assert (rates["ci_low"] <= rates["rate"]).all() and (rates["rate"] <= rates["ci_high"]).all()
 
 
+@pytest.mark.parametrize("run", ["th_run", "en_run"])
+def test_every_workbook_sheet_has_distinct_headers(run, request):
+    """Two columns under one header (e.g. 'n' and 'count' both 'จำนวน') cannot be told apart
+    in Excel."""
+    from openpyxl import load_workbook
+
+    _, year_dir = request.getfixturevalue(run)
+    book = load_workbook(year_dir / "54" / "tables" / "tables.xlsx", read_only=True)
+    for sheet in book.worksheets:
+        header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+        assert len(header) == len(set(header)), (sheet.title, header)
+
+
 class _Links(HTMLParser):
     def __init__(self):
         super().__init__()
