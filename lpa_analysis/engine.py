@@ -122,6 +122,9 @@ class _Shell(InteractiveShell):
     display_pub_class = Type(_Publisher)
     displayhook_class = Type(_ResultHook)
 
+    def init_sys_modules(self) -> None:
+        pass  # as an embedded shell: __main__ stays the process's own (spawn reads its spec)
+
     def enable_gui(self, gui=None) -> None:
         pass  # no event loop: figures are shown inline, as in a kernel
 
