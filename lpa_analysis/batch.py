@@ -14,15 +14,16 @@ import json
 import multiprocessing
 import os
 import shutil
-import tempfile
 import time
 import traceback
+from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
+from lpa_analysis.files import staging_dir, sweep_staging
 from lpa_analysis.log import log
 
 FINGERPRINT_FILE = ".fingerprint.json"
@@ -124,9 +125,7 @@ def run_job(job: Job, *, pdf: bool = True) -> JobResult:
     from lpa_analysis import engine, render
 
     started = time.perf_counter()
-    out_dir = Path(job.out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging = staging_dir(Path(job.out_dir))
     executed = staging / "executed.ipynb"
     handed_over = False
     try:
@@ -236,65 +235,80 @@ class _LocalRun:
 
     One browser serves two notebook workers: a Chromium with its playwright driver holds
     ~0.7 GB, a notebook takes ~2.5× the CPU of its PDF, and a PDF process keeps the browser
-    busy while the workers run the next notebooks. A worker process that dies (a crash,
-    not a notebook error) breaks its pool: the pool is restarted and the jobs it held are
-    retried, each at most `MAX_ATTEMPTS` times in all."""
+    busy while the workers run the next notebooks.
 
-    MAX_ATTEMPTS = 2
+    A worker process that dies outright (a crash or the out-of-memory killer, not a notebook
+    error) breaks its pool, and every job in that pool with it. Each pool is therefore given
+    only as many jobs as it has workers: the jobs a death takes down are the ones that were
+    running. The pool is restarted and those jobs are rerun one at a time in a process of
+    their own, so that a second death is the fault of the job running alone, which fails; the
+    others go on."""
 
     def __init__(self, todo: list[Job], workers: int, on_result) -> None:
-        self.todo, self.on_result = todo, on_result
-        self.sizes = {"notebook": workers, "pdf": max(1, workers // 2)}
+        self.on_result = on_result
+        self.sizes = {"notebook": workers, "pdf": max(1, workers // 2), "alone": 1}
+        self.queues: dict[str, deque] = {stage: deque() for stage in self.sizes}
+        self.queues["notebook"].extend((job, "notebook", None) for job in todo)
         self.pools: dict[str, ProcessPoolExecutor] = {}
-        self.attempts: dict[tuple[str, str], int] = {}
         self.results: list[JobResult] = []
-        self.pending: dict = {}  # future → (job, stage, html result, pool)
+        self.pending: dict = {}  # future → (job, stage, html result, pool kind, pool)
 
     def run(self) -> list[JobResult]:
+        todo = [job for job, _, _ in self.queues["notebook"]]
         self.pools["notebook"] = local_pool(self.sizes["notebook"])
-        if any(job.pdf_path for job in self.todo):
+        if any(job.pdf_path for job in todo):
             from lpa_analysis.render import start_renderer
 
             self.pools["pdf"] = local_pool(self.sizes["pdf"])
             for _ in range(self.sizes["pdf"]):  # browsers start while the first notebooks run
                 self.pools["pdf"].submit(start_renderer)
         try:
-            for job in self.todo:
-                self._submit(job, "notebook")
+            self._fill()
             while self.pending:
                 done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     self._collect(future)
+                self._fill()
         finally:
             for pool in self.pools.values():
                 pool.shutdown(cancel_futures=True)
+            for job in todo:  # what workers that died (or were stopped) left behind
+                sweep_staging(Path(job.out_dir))
         return self.results
 
-    def _submit(self, job: Job, stage: str, html: JobResult | None = None) -> None:
-        pool = self.pools[stage]
-        self.attempts[job.key, stage] = self.attempts.get((job.key, stage), 0) + 1
-        future = (pool.submit(run_job, job, pdf=False) if stage == "notebook"
-                  else pool.submit(finish_job, job, html))
-        self.pending[future] = (job, stage, html, pool)
+    def _fill(self) -> None:
+        """Give each pool work up to its number of workers."""
+        busy = Counter(kind for *_, kind, _ in self.pending.values())
+        for kind, queue in self.queues.items():
+            while queue and busy[kind] < self.sizes[kind]:
+                job, stage, html = queue.popleft()
+                if kind not in self.pools:
+                    self.pools[kind] = local_pool(self.sizes[kind])
+                pool = self.pools[kind]
+                future = (pool.submit(run_job, job, pdf=False) if stage == "notebook"
+                          else pool.submit(finish_job, job, html))
+                self.pending[future] = (job, stage, html, kind, pool)
+                busy[kind] += 1
 
     def _collect(self, future) -> None:
-        job, stage, html, pool = self.pending.pop(future)
+        job, stage, html, kind, pool = self.pending.pop(future)
         try:
             result = future.result()
         except BrokenProcessPool:
-            if self.pools[stage] is pool:  # the first of its futures to report it
-                log.warning("a %s worker process died; restarting its pool", stage)
+            if self.pools[kind] is pool:  # the first of its futures to report it
+                log.warning("a worker process died (%s); the jobs it was running are rerun "
+                            "one at a time", job.key if kind == "alone" else "pool of " + kind)
                 pool.shutdown(wait=False, cancel_futures=True)
-                self.pools[stage] = local_pool(self.sizes[stage])
-            if self.attempts[job.key, stage] < self.MAX_ATTEMPTS:
-                self._submit(job, stage, html)
+                self.pools[kind] = local_pool(self.sizes[kind])
+            if kind != "alone":
+                self.queues["alone"].append((job, stage, html))
                 return
             result = JobResult(job.key, "failed", error=f"the {stage} worker process died "
-                               f"({self.MAX_ATTEMPTS} attempts)")
+                               "running this job on its own (a crash or out of memory)")
         except Exception as exc:  # noqa: BLE001 — still this job's result
             result = JobResult(job.key, "failed", error=f"{type(exc).__name__}: {exc}")
         if result.status == "html":
-            self._submit(job, "pdf", result)
+            self.queues["pdf"].append((job, "pdf", result))
             return
         if html is not None and result.status == "failed":
             shutil.rmtree(html.staging, ignore_errors=True)

@@ -11,7 +11,6 @@ import hashlib
 import json
 import platform
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +21,7 @@ import pandas as pd
 
 from lpa_analysis import __version__
 from lpa_analysis.errors import InputError, Problem
-from lpa_analysis.files import replace_dir
+from lpa_analysis.files import replace_dir, staging_dir
 from lpa_analysis.log import log
 from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
 
@@ -207,7 +206,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / str(year)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{year}.", dir=out_dir))
+    tmp = staging_dir(final)
     try:
         _write_tables(tables, tmp)
         lap("write")

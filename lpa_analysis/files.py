@@ -6,7 +6,9 @@ Imports nothing heavy: the PDF renderer process publishes with it."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -32,6 +34,38 @@ def write_atomic(path: Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def staging_dir(final: Path) -> Path:
+    """A new hidden folder beside `final` to build it in, named after this machine and
+    process (after `sweep_staging`)."""
+    sweep_staging(final)
+    return Path(tempfile.mkdtemp(prefix=f".{final.name}.{socket.gethostname()}-{os.getpid()}.",
+                                 dir=final.parent))
+
+
+def sweep_staging(final: Path) -> None:
+    """Remove the staging folders of `final` left by processes of this machine that have died
+    (a killed worker, an interrupted run). Those of live processes, or of other machines (a
+    Dask cluster on a shared disk), are left alone."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    host = socket.gethostname()
+    owned = re.compile(rf"\.{re.escape(final.name)}\.(?P<host>.+)-(?P<pid>\d+)\.[^.]+")
+    for folder in final.parent.glob(f".{final.name}.*"):
+        match = owned.fullmatch(folder.name)
+        if (match and folder.is_dir() and match["host"] == host
+                and not _alive(int(match["pid"]))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def replace_dir(tmp: Path, final: Path) -> None:

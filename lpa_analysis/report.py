@@ -10,7 +10,6 @@ narrate and call this; every figure's data is also a table written by `write_tab
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -23,7 +22,7 @@ from lpa_analysis.batch import PATH_PARAMETERS
 from lpa_analysis.manifest import git_state
 from lpa_analysis.build import (DEFAULT_DATA, DEFAULT_PROCESSED, Processed, built_years,
                                 load_processed, release_arrow_memory)
-from lpa_analysis.files import replace_dir
+from lpa_analysis.files import replace_dir, staging_dir
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
 from lpa_analysis.schema import DIM_PCT, Framework, LaoType, display_name, load_framework, to_be_year
@@ -127,7 +126,7 @@ def prepare_year(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Pa
         return folder
     tables = _reference_tables(year, processed_dir)
     release_arrow_memory()  # the year's indicator scores were read and let go
-    tmp = Path(tempfile.mkdtemp(prefix=".reference.", dir=folder.parent))
+    tmp = staging_dir(folder)
     for name, frame in tables.items():
         frame.to_parquet(tmp / f"{name}.parquet", index=False)
     (tmp / reference.KEY_FILE).write_text(reference.stamp(year, processed_dir))

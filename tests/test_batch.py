@@ -74,3 +74,26 @@ def test_dask_cluster_gives_identical_tables(local_run, small_demo, small_proces
         results = batch.run_jobs(dask_jobs, cluster=client)
     assert [r.status for r in results] == ["done"], results
     assert _tables_digest(Path(dask_jobs[0].out_dir)) == _tables_digest(Path(jobs[0].out_dir))
+
+
+def test_a_worker_that_dies_fails_only_its_own_job(small_demo, small_processed, tmp_path):
+    """A process that dies outright (as on a segfault or the out-of-memory killer) takes down
+    whatever its pool was running; only the job that dies again on its own is failed."""
+    import nbformat
+
+    jobs = _jobs(small_demo, small_processed, tmp_path, "54,55,56")
+    notebook = tmp_path / "dies.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import os\nos._exit(3)")]), notebook)
+    dies = dataclasses.replace(jobs[0], key="2566/dies", notebook=str(notebook),
+                               out_dir=str(tmp_path / "2566" / "dies"),
+                               html_path=str(tmp_path / "2566" / "dies" / "report.html"))
+    results = batch.run_jobs([jobs[0], dies, *jobs[1:]], workers=2)
+
+    by_key = {r.key: r for r in results}
+    assert by_key["2566/dies"].status == "failed"
+    assert "died" in by_key["2566/dies"].error
+    assert {key: r.status for key, r in by_key.items() if key != "2566/dies"} == {
+        job.key: "done" for job in jobs}
+    staging = [p for p in (tmp_path / "2566").glob(".*") if p.is_dir()]
+    assert staging == []  # the dead workers' staging folders were removed

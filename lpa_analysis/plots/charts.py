@@ -307,7 +307,8 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lan
     low, high = np.nanmin(shown), np.nanmax(shown)
     margin = 0.3 * (high - low) + 1  # room for the limits, within 0–100 %
     ax.set_ylim(max(0.0, low - margin), min(100.0, high + margin) + 1)
-    ax.legend(handles=handles, loc="lower right", ncols=2)
+    # below the axes: inside, the limits run under it wherever it is put
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     return fig
 
 
