@@ -44,6 +44,10 @@ DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"  # /usr/bin/chromium is a wrapper
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCAL_SCHEMES = ("file:", "data:", "about:")
+# The reused page collects the garbage of earlier reports lazily: its renderer grows to
+# ~600 MB by the 30th report. A full collection every 4 reports keeps it under ~450 MB, for
+# ~0.03 CPU-s a report (every report: ~300 MB, 0.09 CPU-s).
+GARBAGE_EVERY = 4
 # Page numbers in the bottom margin ("3 / 12"); Chromium fills the two spans.
 PAGE_FOOTER = ('<div style="width:100%; text-align:center; font-size:8px; color:#666;">'
                '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
@@ -404,7 +408,8 @@ class PdfRenderer:
                         "pdftotext may lose some Thai marks", CHROMIUM_ENV)
         self.date = date or source_date()
         self.blocked: list[str] = []
-        self._playwright = self._browser = self._page = None
+        self._playwright = self._browser = self._page = self._devtools = None
+        self._rendered = 0
 
     def __enter__(self) -> PdfRenderer:
         if self.backend == "chromium":
@@ -427,6 +432,7 @@ class PdfRenderer:
                                                          args=CHROMIUM_ARGS)
         self._page = self._browser.new_page()
         self._page.route("**/*", self._route)
+        self._devtools = self._page.context.new_cdp_session(self._page)
         _active = self
         log.debug("chromium started: %s", executable)
 
@@ -460,6 +466,9 @@ class PdfRenderer:
         return path
 
     def _chromium_pdf(self, html_path: Path) -> bytes:
+        self._rendered += 1
+        if self._rendered % GARBAGE_EVERY == 0:
+            self._devtools.send("HeapProfiler.collectGarbage")
         self._page.goto(html_path.as_uri(), wait_until="load")
         self._page.evaluate("document.fonts.ready")
         return self._page.pdf(prefer_css_page_size=True, print_background=True, format="A4",
@@ -492,7 +501,7 @@ class PdfRenderer:
         for thing, method in ((self._browser, "close"), (self._playwright, "stop")):
             if thing is not None:
                 getattr(thing, method)()
-        self._playwright = self._browser = self._page = None
+        self._playwright = self._browser = self._page = self._devtools = None
         if _active is self:
             _active = None
 
