@@ -296,11 +296,11 @@ class _LocalRun:
             result = future.result()
         except BrokenProcessPool:
             if self.pools[kind] is pool:  # the first of its futures to report it
-                log.warning("a worker process died (%s); the jobs it was running are rerun "
-                            "one at a time", job.key if kind == "alone" else "pool of " + kind)
                 pool.shutdown(wait=False, cancel_futures=True)
                 self.pools[kind] = local_pool(self.sizes[kind])
             if kind != "alone":
+                log.warning("%s: a %s worker process died while running it; it is rerun on "
+                            "its own", job.key, stage)
                 self.queues["alone"].append((job, stage, html))
                 return
             result = JobResult(job.key, "failed", error=f"the {stage} worker process died "
