@@ -37,8 +37,8 @@ def test_outputs_in_order_with_parameters_applied(tmp_path):
 
 
 def test_chart_is_an_image_with_alt_text(tmp_path):
-    nb = _run(tmp_path, "from lpa_analysis.plots.style import Chart\n"
-                        "f = Chart(); ax = f.subplots(); ax.set_ylabel('คะแนน'); f")
+    nb = _run(tmp_path, "from lpa_analysis.plots import new_figure\n"
+                        "f = new_figure(); ax = f.subplots(); ax.set_ylabel('คะแนน'); f")
     images = [o for o in nb.cells[-1].outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1 and images[0].metadata["image/png"]["alt"] == "คะแนน"
 

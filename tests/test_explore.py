@@ -184,3 +184,13 @@ def test_lab_builds_then_starts_jupyterlab_in_the_notebooks_folder(monkeypatch, 
     assert f"http://localhost:8899/lab/tree/explore_trends.ipynb?token={token}" in result.output
     assert started["env"]["LPA_DATA_DIR"] == str(small_demo.resolve())
     assert started["env"]["LPA_PROCESSED_DIR"] == str(small_processed.resolve())
+
+
+@pytest.mark.parametrize("uid", [0, 1000])
+def test_lab_runs_as_root_only_on_this_machine(monkeypatch, uid):
+    from lpa_analysis.commands import lab
+
+    monkeypatch.setattr(lab.os, "geteuid", lambda: uid)
+    command = lab.lab_command(Path("/nb"), 8888, "t0k3n", False)
+    assert "--ServerApp.ip=localhost" in command
+    assert ("--ServerApp.allow_root=True" in command) == (uid == 0)

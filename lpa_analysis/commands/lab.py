@@ -22,12 +22,17 @@ def jupyterlab_installed() -> bool:
 
 
 def lab_command(notebook_dir: Path, port: int, token: str, open_browser: bool) -> list[str]:
-    """The server command: this Python (so notebooks import this lpa_analysis), a fixed port
-    (no silent move to another one, so the printed URL is right), our token."""
-    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.open_browser={open_browser}"]
+    """The server command: this Python (so notebooks import this lpa_analysis), this machine
+    only, a fixed port (no silent move to another one, so the printed URL is right), our
+    token. As root (a container's usual user) JupyterLab would refuse to start; with the
+    server reachable from this machine only and behind the token, it is let run."""
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}",
+               "--ServerApp.ip=localhost", f"--ServerApp.port={port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.open_browser={open_browser}"]
+    if os.geteuid() == 0:
+        command.append("--ServerApp.allow_root=True")
+    return command
 
 
 def lab_url(port: int, token: str) -> str:
