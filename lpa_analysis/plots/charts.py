@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
 
 from lpa_analysis import i18n
 from lpa_analysis.plots.style import (
@@ -297,7 +298,8 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lan
         ax.scatter([row["n"]], [row["value"] * scale], s=60, color=HIGHLIGHT, zorder=4,
                    edgecolors="black", linewidths=0.6)
         ax.annotate(name, (row["n"], row["value"] * scale), xytext=(6, 6),
-                    textcoords="offset points", color=HIGHLIGHT, fontweight="bold")
+                    textcoords="offset points", color=HIGHLIGHT, fontweight="bold",
+                    path_effects=[withStroke(linewidth=2.5, foreground="white")])  # over dots
         handles.append(Line2D([], [], marker="o", linestyle="", color=HIGHLIGHT, label=name))
     ax.set_xlabel(i18n.t("chart.n_laos", lang))
     default_label = "chart.pass_rate_pct" if scale == 100 else "chart.overall_pct"
