@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 import traceback
 from collections import Counter, deque
@@ -27,6 +28,7 @@ from lpa_analysis.files import staging_dir, sweep_staging
 from lpa_analysis.log import log
 
 FINGERPRINT_FILE = ".fingerprint.json"
+PARENT_CHECK_S = 1.0
 # Where things are on this machine is not part of what was computed: the same inputs in
 # another folder must give the same bytes (issue 7), so paths stay out of hashed records.
 PATH_PARAMETERS = {"data_dir", "processed_dir", "out_dir", "reports_dir"}
@@ -192,6 +194,17 @@ def _worker_init() -> None:
     # Before pyarrow is imported: the system allocator hands freed memory back, where Arrow's
     # default (mimalloc) keeps ~110 MB more per report worker, at no measurable cost in time.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                     name="lpa-exit-with-parent").start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A run killed outright (kill -9, the out-of-memory killer) cannot stop its workers, and a
+    pool's idle workers never notice on their own: each goes once it has a new parent. Its
+    browser follows (playwright's driver ends when the worker's pipe closes)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:

@@ -97,3 +97,34 @@ def test_a_worker_that_dies_fails_only_its_own_job(small_demo, small_processed, 
         job.key: "done" for job in jobs}
     staging = [p for p in (tmp_path / "2566").glob(".*") if p.is_dir()]
     assert staging == []  # the dead workers' staging folders were removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended, only not yet been reaped
+
+
+def test_workers_exit_when_their_run_is_killed_outright(tmp_path):
+    """kill -9 (or the out-of-memory killer) on a run: its idle workers must not live on."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "run.py"
+    script.write_text("import os, time\nfrom lpa_analysis.batch import local_pool\n"
+                      "if __name__ == '__main__':\n"
+                      "    pool = local_pool(2)\n"
+                      "    print(*{pool.submit(os.getpid).result() for _ in range(4)}, flush=True)\n"
+                      "    time.sleep(120)\n")
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in run.stdout.readline().split()]
+    assert workers and all(_running(pid) for pid in workers)
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 10 * batch.PARENT_CHECK_S
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)

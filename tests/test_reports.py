@@ -184,3 +184,24 @@ def test_unknown_province_lists_close_matches(small_demo, tmp_path):
                                       "--data", str(small_demo), "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "Phrae" in str(result.exception) + result.output
+
+
+def test_ctrl_c_says_what_was_kept_and_exits_130(monkeypatch, small_demo, tmp_path):
+    """Ctrl-C during a run: a short message instead of a traceback, and the shell's code."""
+    from typer.testing import CliRunner
+
+    from lpa_analysis import reports
+    from lpa_analysis.batch import JobResult
+    from lpa_analysis.cli import app
+
+    def interrupted(*args, on_result, **kwargs):
+        on_result(JobResult("2566/54", "done"))
+        on_result(JobResult("2566/55", "failed", error="ValueError: x"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "run_reports", interrupted)
+    result = CliRunner().invoke(app, ["reports", "--year", "2566", "--province", "54,55",
+                                      "--data", str(small_demo), "--out", str(tmp_path)])
+    assert result.exit_code == 130
+    assert "interrupted: 1 finished reports kept" in result.output
+    assert "Traceback" not in result.output

@@ -10,6 +10,9 @@ from lpa_analysis.cli import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDi
                               Year, app, parse_formats)
 
 
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+
+
 @app.command()
 def reports(
     year: Year,
@@ -38,10 +41,21 @@ def reports(
     formats = parse_formats(lang, fmt)
     lpa_log.add_file(out / "lpa.log")
     total = len(resolve_provinces(province)) + 1
-    with report_progress(total) as on_result:
-        outcome = run_reports(year, province, lang=lang, formats=formats, data_dir=data,
-                              processed_dir=processed, out_dir=out, workers=jobs or None,
-                              cluster=cluster, force=force, on_result=on_result)
+    finished = []
+    try:
+        with report_progress(total) as show:
+            def on_result(result):
+                finished.append(result)
+                show(result)
+
+            outcome = run_reports(year, province, lang=lang, formats=formats, data_dir=data,
+                                  processed_dir=processed, out_dir=out, workers=jobs or None,
+                                  cluster=cluster, force=force, on_result=on_result)
+    except KeyboardInterrupt:
+        kept = sum(r.status in ("done", "skipped") for r in finished)
+        typer.echo(f"interrupted: {kept} finished reports kept, none half-written; run the same "
+                   "command again to do the rest (finished ones are skipped)", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     counts = {s: sum(r.status == s for r in outcome.results) for s in ("done", "skipped", "failed")}
     typer.echo(f"{outcome.year}: {counts['done']} rendered, {counts['skipped']} unchanged, "
                f"{counts['failed']} failed; PDF: {outcome.pdf_backend or 'none (HTML only)'}; "
