@@ -9,6 +9,7 @@ collect every failure, then fail).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -150,6 +151,16 @@ def run_job(job: Job, *, pdf: bool = True) -> JobResult:
     finally:
         if not handed_over:
             shutil.rmtree(staging, ignore_errors=True)
+        if _in_pool_worker and not gc.get_freeze_count():
+            _freeze_heap()
+
+
+def _freeze_heap() -> None:
+    """Once a worker's first report is done, its imports and caches (~260 k objects) are
+    moved out of the garbage collector's way: later full collections skip them, ~0.1 CPU-s
+    a report. The heap is collected first, so nothing unreachable is kept."""
+    gc.collect()
+    gc.freeze()
 
 
 def finish_job(job: Job, html: JobResult) -> JobResult:
@@ -190,7 +201,12 @@ def _failure(job: Job, exc: BaseException, executed: Path, started: float) -> Jo
 
 # --- the run ---------------------------------------------------------------------------------
 
+_in_pool_worker = False  # True in the processes of `local_pool`
+
+
 def _worker_init() -> None:
+    global _in_pool_worker
+    _in_pool_worker = True
     # Before pyarrow is imported: the system allocator hands freed memory back, where Arrow's
     # default (mimalloc) keeps ~110 MB more per report worker, at no measurable cost in time.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
