@@ -35,7 +35,12 @@ def _free_port() -> int:
 
 @pytest.fixture()
 def lab_url(small_demo, small_processed):
-    """`lpa lab` started as a user would, stopped (with its kernels) afterwards."""
+    """`lpa lab` started as a user would, stopped (with its kernels) afterwards. It serves the
+    project's own notebooks, which JupyterLab may save (kernel metadata, on its autosave
+    timer): they are put back as they were."""
+    from lpa_analysis.reports import NOTEBOOK_DIR
+
+    stored = {path: path.read_bytes() for path in NOTEBOOK_DIR.glob("*.ipynb")}
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("lpa")), "lab", "--no-browser",
          "--port", str(_free_port()), "--data", str(small_demo),
@@ -56,6 +61,9 @@ def lab_url(small_demo, small_processed):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        for path, content in stored.items():
+            if path.read_bytes() != content:
+                path.write_bytes(content)
 
 
 def _prompts(page) -> list[str]:
