@@ -40,6 +40,7 @@ def staging_dir(final: Path) -> Path:
     """A new hidden folder beside `final` to build it in, named after this machine and
     process (after `sweep_staging`)."""
     sweep_staging(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{final.name}.{socket.gethostname()}-{os.getpid()}.",
                                  dir=final.parent))
 
@@ -48,7 +49,6 @@ def sweep_staging(final: Path) -> None:
     """Remove the staging folders of `final` left by processes of this machine that have died
     (a killed worker, an interrupted run). Those of live processes, or of other machines (a
     Dask cluster on a shared disk), are left alone."""
-    final.parent.mkdir(parents=True, exist_ok=True)
     host = socket.gethostname()
     owned = re.compile(rf"\.{re.escape(final.name)}\.(?P<host>.+)-(?P<pid>\d+)\.[^.]+")
     for folder in final.parent.glob(f".{final.name}.*"):
