@@ -274,7 +274,7 @@ class _LocalRun:
     others go on."""
 
     def __init__(self, todo: list[Job], workers: int, on_result) -> None:
-        self.on_result = on_result
+        self.todo, self.on_result = todo, on_result
         self.sizes = {"notebook": workers, "pdf": max(1, workers // 2), "alone": 1}
         self.queues: dict[str, deque] = {stage: deque() for stage in self.sizes}
         self.queues["notebook"].extend((job, "notebook", None) for job in todo)
@@ -283,9 +283,8 @@ class _LocalRun:
         self.pending: dict = {}  # future → (job, stage, html result, pool kind, pool)
 
     def run(self) -> list[JobResult]:
-        todo = [job for job, _, _ in self.queues["notebook"]]
         self.pools["notebook"] = local_pool(self.sizes["notebook"])
-        if any(job.pdf_path for job in todo):
+        if any(job.pdf_path for job in self.todo):
             from lpa_analysis.render import start_renderer
 
             self.pools["pdf"] = local_pool(self.sizes["pdf"])
@@ -301,7 +300,7 @@ class _LocalRun:
         finally:
             for pool in self.pools.values():
                 pool.shutdown(cancel_futures=True)
-            for job in todo:  # what workers that died (or were stopped) left behind
+            for job in self.todo:  # what workers that died (or were stopped) left behind
                 sweep_staging(Path(job.out_dir))
         return self.results
 

@@ -242,11 +242,16 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
 VOLATILE_BUILD_KEYS = ("timings_s", "data_dir")
 
 
+def read_build_info(folder: str | Path) -> dict:
+    """A built year's build.json: its inputs, framework, counts and versions."""
+    return json.loads((Path(folder) / "build.json").read_text(encoding="utf-8"))
+
+
 def build_fingerprint(folder: Path) -> str:
     """What a build computed (inputs, framework, counts, versions), not when or where."""
     from lpa_analysis.batch import fingerprint
 
-    info = json.loads((Path(folder) / "build.json").read_text(encoding="utf-8"))
+    info = read_build_info(folder)
     return fingerprint({k: v for k, v in info.items() if k not in VOLATILE_BUILD_KEYS})
 
 
@@ -277,8 +282,7 @@ def load_processed(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> 
 def _load_processed(year: int, folder: Path, _stamp: tuple) -> Processed:
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES
               if name != "indicator_scores"}
-    info = json.loads((folder / "build.json").read_text(encoding="utf-8"))
-    return Processed(year=year, folder=folder, info=info, **tables)
+    return Processed(year=year, folder=folder, info=read_build_info(folder), **tables)
 
 
 def built_years(processed_dir: str | Path = DEFAULT_PROCESSED) -> list[int]:

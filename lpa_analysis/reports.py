@@ -9,7 +9,6 @@ through `batch`, and writes the year's index page.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +16,8 @@ from pathlib import Path
 
 from lpa_analysis import __version__
 from lpa_analysis.batch import PATH_PARAMETERS, Job, JobResult, fingerprint, run_jobs
-from lpa_analysis.build import BUILD_FORMAT, DEFAULT_DATA, DEFAULT_PROCESSED, sha256_file
+from lpa_analysis.build import (BUILD_FORMAT, DEFAULT_DATA, DEFAULT_PROCESSED, read_build_info,
+                                sha256_file)
 from lpa_analysis.errors import InputError
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.files import write_atomic
@@ -74,10 +74,9 @@ def available_years(data_dir: Path) -> list[int]:
 
 
 def _build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
-    info_path = processed_dir / str(year) / "build.json"
-    if not info_path.is_file():
+    if not (processed_dir / str(year) / "build.json").is_file():
         return False
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info = read_build_info(processed_dir / str(year))
     if info.get("format") != BUILD_FORMAT:
         return False
     for item in info.get("inputs", []):
@@ -278,8 +277,7 @@ def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], ind
     year_dir = index.parent
     ok = {r.key for r in results if r.status != "failed"}
     outputs = [index] + [p for job in jobs if job.key in ok for p in _job_outputs(job)]
-    infos = {y: json.loads((processed_dir / str(y) / "build.json").read_text(encoding="utf-8"))
-             for y in years}
+    infos = {y: read_build_info(processed_dir / str(y)) for y in years}
     inputs = sorted({(i["path"], i["size"], i["sha256"]) for info in infos.values()
                      for i in info["inputs"]})
     notebooks = sorted({Path(job.notebook) for job in jobs})
