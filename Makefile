@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium poppler-utils
 YEAR ?= 2566
 
-.PHONY: reports test test-lab bench system clean-reports strip-notebooks
+.PHONY: reports test test-fast lint-imports test-lab bench system clean-reports strip-notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,16 @@ system:
 reports: $(STAMP) system
 	$(BIN)/lpa reports --year $(YEAR) --province all
 
-test: $(STAMP) system
+test: $(STAMP) system lint-imports
 	$(BIN)/python -m pytest -q
+
+# The quick loop while working: no notebooks, browsers or wheel builds (tests marked slow).
+test-fast: $(STAMP) lint-imports
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# The layers of docs/architecture.md (contracts in pyproject.toml): no cycles, one-way flow.
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
 
 # JupyterLab as analysts use it (`lpa lab`, the widgets) driven in a browser. Its own venv:
 # the reports never need JupyterLab, which slows every GX import by ~0.9 s.

@@ -83,10 +83,9 @@ def main() -> int:
 
         from lpa_analysis import report
 
-        province = report.province_report(2566, PROVINCE, lang=args.lang, data_dir=data,
+        province = report.province_report(2566, PROVINCE, lang=args.lang,
                                           processed_dir=processed)
-        national = report.national_report(2566, lang=args.lang, data_dir=data,
-                                          processed_dir=processed)
+        national = report.national_report(2566, lang=args.lang, processed_dir=processed)
         province.tables, national.tables  # noqa: B018 (computed here, not in a chart's time)
         results = {}
         for prefix, rep, names in (("province", province, PROVINCE_CHARTS),

@@ -145,7 +145,7 @@ def naive_loop(codes: list[str], work: Path, data: Path, processed: Path,
 RUN_REPORTS = """
 import json, sys
 from pathlib import Path
-from lpa_analysis.reports import run_reports
+from lpa_analysis.runs import run_reports
 a = json.loads(sys.argv[1])
 outcome = run_reports(a["year"], a["provinces"], data_dir=Path(a["data"]),
                       processed_dir=Path(a["processed"]), out_dir=Path(a["out"]),
@@ -171,10 +171,10 @@ def lpa_reports(provinces: str, *, force: bool, national: bool, args, work: Path
 
 
 def setup(args, work: Path) -> tuple[Path, list[str]]:
-    from lpa_analysis.build import load_processed
+    from lpa_analysis import reference
+    from lpa_analysis.build import ensure_built
     from lpa_analysis.demo import ensure_demo
-    from lpa_analysis.report import prepare_year
-    from lpa_analysis.reports import ensure_built
+    from lpa_analysis.processed import load_processed
 
     processed = work / "processed"
     started = time.perf_counter()
@@ -184,7 +184,7 @@ def setup(args, work: Path) -> tuple[Path, list[str]]:
     years = ensure_built(args.year, args.data, processed)
     print(f"setup: built {years} ({time.perf_counter() - started:.0f} s)")
     started = time.perf_counter()
-    prepare_year(args.year, processed)
+    reference.prepare(args.year, processed)
     print(f"setup: national reference tables, once per build "
           f"({time.perf_counter() - started:.1f} s)", flush=True)
     codes = sorted(load_processed(args.year, processed).scored_laos["province_code"].unique())

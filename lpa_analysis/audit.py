@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lpa_analysis.build import sha256_file
+from lpa_analysis.provenance import sha256_file
 from lpa_analysis.log import log
 from lpa_analysis.manifest import content_is_intact, read_manifest
 
@@ -88,7 +88,7 @@ def _rerun(manifest: dict, workdir: Path) -> Path:
         from lpa_analysis.build import build_year
 
         return build_year(params["year"], data_dir, workdir / "processed").path
-    from lpa_analysis.reports import run_reports
+    from lpa_analysis.runs import run_reports
 
     outcome = run_reports(params["year"], params["provinces"], lang=params["lang"],
                           formats=set(params["formats"]), data_dir=data_dir,
@@ -119,7 +119,7 @@ def _explain(check: Check, original: Path, rerun: Path) -> Check:
     """Say where two versions of an output differ. build.json records how long the build took
     and where its data were: those keys may differ, everything else must not."""
     if original.name == "build.json":
-        from lpa_analysis.build import VOLATILE_BUILD_KEYS
+        from lpa_analysis.processed import VOLATILE_BUILD_KEYS
 
         a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (original, rerun))
         strip = lambda d: {k: v for k, v in d.items() if k not in VOLATILE_BUILD_KEYS}  # noqa: E731

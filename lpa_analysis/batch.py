@@ -10,7 +10,6 @@ collect every failure, then fail).
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import multiprocessing
 import os
@@ -27,12 +26,10 @@ from typing import Callable, Iterable, Literal
 
 from lpa_analysis.files import staging_dir, sweep_staging
 from lpa_analysis.log import log
+from lpa_analysis.provenance import document_date
 
 FINGERPRINT_FILE = ".fingerprint.json"
 PARENT_CHECK_S = 1.0
-# Where things are on this machine is not part of what was computed: the same inputs in
-# another folder must give the same bytes (issue 7), so paths stay out of hashed records.
-PATH_PARAMETERS = {"data_dir", "processed_dir", "out_dir", "reports_dir"}
 Status = Literal["done", "skipped", "failed", "html"]
 
 
@@ -71,12 +68,6 @@ class JobResult:
     pdf_backend: str | None = None
     outputs: list[str] = field(default_factory=list)
     staging: str | None = None  # status "html": the folder the PDF stage finishes from
-
-
-def fingerprint(*parts: object) -> str:
-    """A stable hash of JSON-able parts (parameters, file hashes, versions)."""
-    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 # --- inside a worker -------------------------------------------------------------------------
@@ -174,7 +165,7 @@ def finish_job(job: Job, html: JobResult) -> JobResult:
         backend = render.pdf_backend() if job.pdf_path else None
         if backend:
             render.export_pdf(staging / "report.html", staging / "report.pdf",
-                              date=render.document_date(job.parameters.get("year")))
+                              date=document_date(job.parameters.get("year")))
         outputs = _publish(staging, job)
         return JobResult(job.key, "done", html.seconds + time.perf_counter() - started,
                          pdf_backend=backend, outputs=outputs)

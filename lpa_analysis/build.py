@@ -2,18 +2,19 @@
 processed tables in `<out>/<year>/`, written atomically.
 
     build_year(2566)                 # data/demo → data/processed/2566/
-    load_processed(2566)             # what every notebook reads
+    ensure_built(2566, data, processed)   # every year up to 2566 built and current
+
+The build owns freshness: which years exist in a data folder and whether a built year is
+still current (`build_is_current`). Reading what it wrote is `processed.load_processed`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import shutil
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -23,16 +24,12 @@ from lpa_analysis import __version__
 from lpa_analysis.errors import InputError, Problem
 from lpa_analysis.files import replace_dir, staging_dir
 from lpa_analysis.log import log
+from lpa_analysis.processed import (BUILD_FORMAT, BUILD_INFO, CSV_TABLES, DEFAULT_PROCESSED,
+                                    FRAMEWORK_FILE, read_build_info, year_folder)
+from lpa_analysis.provenance import sha256_file
 from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
 
 DEFAULT_DATA = Path("data/demo")
-# Raised when the processed tables or build.json change shape or layout (3: small Parquet row
-# groups): older builds are then rebuilt.
-BUILD_FORMAT = 3
-DEFAULT_PROCESSED = Path("data/processed")
-# Small tables also go out as CSV (UTF-8 with BOM so Excel shows Thai correctly).
-TABLES = ("scored_laos", "indicator_scores", "quality_findings", "quarantine", "reconciliation")
-CSV_TABLES = ("scored_laos", "quality_findings", "quarantine", "reconciliation")
 RECORDED_PACKAGES = ("pandas", "numpy", "pyarrow", "great_expectations", "scipy", "statsmodels")
 
 
@@ -42,40 +39,6 @@ class BuildResult:
     path: Path
     counts: dict
     findings: pd.DataFrame = field(repr=False)
-
-
-@dataclass
-class Processed:
-    """The processed tables of one year, as notebooks and statistics read them.
-
-    `indicator_scores` (~1.6 M rows nationally, ~300 MB in memory) is read from its Parquet
-    file on every use and never kept here, so a long-lived process (a report worker, whose
-    `Processed` is cached) returns it once the caller lets it go: hold the frame while you
-    need it. `indicator_scores_of(province_code)` reads one province's rows only (~20 ms)."""
-
-    year: int
-    folder: Path
-    scored_laos: pd.DataFrame
-    quality_findings: pd.DataFrame
-    quarantine: pd.DataFrame
-    reconciliation: pd.DataFrame
-    info: dict
-
-    @property
-    def indicator_scores(self) -> pd.DataFrame:
-        return pd.read_parquet(self.folder / "indicator_scores.parquet")
-
-    def indicator_scores_of(self, province_code: str) -> pd.DataFrame:
-        return pd.read_parquet(self.folder / "indicator_scores.parquet",
-                               filters=[("province_code", "==", province_code)])
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _reader_problems(folder) -> dict[str, list[Problem]]:
@@ -151,7 +114,7 @@ def _write_manifest(folder: Path, info: dict, data_dir: Path, out_dir: Path) -> 
 def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
                out_dir: str | Path = DEFAULT_PROCESSED) -> BuildResult:
     """Read, validate, score and reconcile one year; write `<out_dir>/<year>/` atomically."""
-    from lpa_analysis import demo, io, quality, reconcile, scoring
+    from lpa_analysis import demo, quality, readers, reconcile, scoring
 
     year = to_be_year(year)
     data_dir, out_dir = Path(data_dir), Path(out_dir)
@@ -166,8 +129,8 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
         started = now
 
     log.info("build %s: reading %s", year, data_dir)
-    folder = io.load_year(data_dir, year)
-    framework_path = io.find_input(data_dir, "framework", year)
+    folder = readers.load_year(data_dir, year)
+    framework_path = readers.find_input(data_dir, "framework", year)
     _check_consistent(folder, framework_path, year)
     lap("read")
 
@@ -209,6 +172,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
     tmp = staging_dir(final)
     try:
         _write_tables(tables, tmp)
+        shutil.copyfile(framework_path, tmp / FRAMEWORK_FILE)  # later stages read this copy
         lap("write")
         info = {
             "year": year,
@@ -226,7 +190,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
             "versions": _versions(),
             "timings_s": timings,
         }
-        (tmp / "build.json").write_text(json.dumps(info, ensure_ascii=False, indent=2,
+        (tmp / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2,
                                                    sort_keys=True) + "\n", encoding="utf-8")
         _write_manifest(tmp, info, data_dir, out_dir)
         replace_dir(tmp, final)
@@ -238,56 +202,48 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
     return BuildResult(year, final, counts, findings)
 
 
-# build.json keys that say when and where a build ran, not what it computed.
-VOLATILE_BUILD_KEYS = ("timings_s", "data_dir")
-
-
-def read_build_info(folder: str | Path) -> dict:
-    """A built year's build.json: its inputs, framework, counts and versions."""
-    return json.loads((Path(folder) / "build.json").read_text(encoding="utf-8"))
-
-
-def build_fingerprint(folder: Path) -> str:
-    """What a build computed (inputs, framework, counts, versions), not when or where."""
-    from lpa_analysis.batch import fingerprint
-
+def build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
+    """The year is built, in today's format, from exactly the inputs now in `data_dir`."""
+    folder = year_folder(year, processed_dir)
+    if not (folder / BUILD_INFO).is_file():
+        return False
     info = read_build_info(folder)
-    return fingerprint({k: v for k, v in info.items() if k not in VOLATILE_BUILD_KEYS})
+    if info.get("format") != BUILD_FORMAT:
+        return False
+    for item in info.get("inputs", []):
+        path = Path(data_dir) / item["path"]
+        if not path.is_file() or path.stat().st_size != item["size"] or \
+                sha256_file(path) != item["sha256"]:
+            return False
+    return True
 
 
-def release_arrow_memory() -> None:
-    """Hand Arrow's freed buffers back to the system. Its allocator keeps the peak of a big
-    Parquet read (and pandas' Arrow-backed strings) for the life of the process otherwise:
-    call it in long-lived processes once a large frame has gone."""
-    import pyarrow
+def build_all(data_dir: Path = DEFAULT_DATA, processed_dir: Path = DEFAULT_PROCESSED) -> list[int]:
+    """Build every year of the data folder that is missing or out of date; return the years.
+    A missing folder named 'demo' is generated first (the national demo data)."""
+    from lpa_analysis.demo import ensure_data
+    from lpa_analysis.readers import available_years
 
-    pyarrow.default_memory_pool().release_unused()
-
-
-def load_processed(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Processed:
-    """The tables `build_year` wrote; a missing year is an error that says how to build it.
-
-    Cached per process while the build is unchanged (a warm report kernel renders many
-    provinces from the same national tables): treat the frames as read-only."""
-    year = to_be_year(year)
-    folder = (Path(processed_dir) / str(year)).resolve()
-    info_path = folder / "build.json"
-    if not info_path.is_file():
-        raise InputError(f"year {year} is not built; run: lpa build --year {year}", file=folder)
-    stat = info_path.stat()
-    return _load_processed(year, folder, (stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    years = available_years(ensure_data(data_dir))
+    if not years:
+        raise InputError("no year with a framework and scores", file=data_dir)
+    return ensure_built(max(years), data_dir, processed_dir)
 
 
-@lru_cache(maxsize=8)
-def _load_processed(year: int, folder: Path, _stamp: tuple) -> Processed:
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES
-              if name != "indicator_scores"}
-    return Processed(year=year, folder=folder, info=read_build_info(folder), **tables)
+def ensure_built(year: int, data_dir: Path = DEFAULT_DATA,
+                 processed_dir: Path = DEFAULT_PROCESSED) -> list[int]:
+    """Build every year up to `year` that is missing or out of date (trends need them all);
+    returns those years. Runs in the calling process, never in a report worker."""
+    from lpa_analysis.demo import ensure_data
+    from lpa_analysis.readers import available_years
 
-
-def built_years(processed_dir: str | Path = DEFAULT_PROCESSED) -> list[int]:
-    root = Path(processed_dir)
-    if not root.is_dir():
-        return []
-    return sorted(int(p.name) for p in root.iterdir()
-                  if p.name.isdigit() and (p / "build.json").is_file())
+    year, data_dir, processed_dir = to_be_year(year), Path(data_dir), Path(processed_dir)
+    ensure_data(data_dir)
+    years = [y for y in available_years(data_dir) if y <= year]
+    if year not in years:
+        raise InputError(f"no framework and scores for {year}", file=data_dir)
+    for y in years:
+        if not build_is_current(y, data_dir, processed_dir):
+            log.info("building %s (missing or inputs changed)", y)
+            build_year(y, data_dir, processed_dir)
+    return years

@@ -1,6 +1,6 @@
 """Pre-flight check of one input file (`lpa check`): read it, cross-check it, summarise it.
 
-The readers (io.py) find what is wrong inside the file; here scores and published results are
+The readers (readers.py) find what is wrong inside the file; here scores and published results are
 also checked against a framework and a registry: known indicators and LAOs, points on the
 allowed levels, N/A only where an indicator does not apply, pass and band consistent with the
 overall %. The build's quality gate (GX) runs the full rule set; this is the quick look an
@@ -17,7 +17,7 @@ import pandas as pd
 
 from lpa_analysis import geo
 from lpa_analysis.errors import InputError, Problem
-from lpa_analysis.io import (
+from lpa_analysis.readers import (
     Loaded, find_input, input_candidates, read_published, read_registry, read_scores,
 )
 from lpa_analysis.log import log

@@ -31,7 +31,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from papermill.engines import Engine, papermill_engines
 from traitlets import Type
 
-from lpa_analysis.build import release_arrow_memory
+from lpa_analysis.processed import release_arrow_memory
 
 NAME = "lpa-inprocess"
 

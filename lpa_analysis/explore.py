@@ -1,11 +1,11 @@
 """Trend exploration for analysts (notebooks/explore_trends.ipynb): each function one view,
 returning a tidy frame (statistics conventions of `lpa_analysis.stats`) or a `Chart`.
 
-    years = prepare("data/demo", "data/processed")        # builds missing years
+    years = built("data/processed")                       # every built year (lpa lab builds)
     panel = load_panel("data/processed", years)            # every year's scored LAOs
     trends(panel, by="region")                             # stats.trend_table, long
     plot_trend(trends(panel, by="lao_type"), lang="th")
-    indicator_trends("data/demo", "data/processed", years)  # comparable indicators only
+    indicator_trends("data/processed", years)              # comparable indicators only
     peers(panel[panel.year == 2566], "6540112")            # LAOs like this one
 
 Nothing here re-computes a statistic the `stats` package has: means, pass rates and their
@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from lpa_analysis import i18n, plots, stats
-from lpa_analysis.build import DEFAULT_DATA, DEFAULT_PROCESSED, built_years, load_processed
 from lpa_analysis.errors import InputError
-from lpa_analysis.schema import DIM_PCT, LAO_TYPE_ORDER, load_framework, to_be_year
+from lpa_analysis.processed import DEFAULT_PROCESSED, built_years, load_processed
+from lpa_analysis.schema import DIM_PCT, LAO_TYPE_ORDER, to_be_year
 from lpa_analysis.stats._common import MISSING_YEAR, t_interval, tidy
 
 TREND_BY = (None, "region", "province_code", "lao_type")
@@ -35,19 +35,13 @@ PEER_COLUMNS = ["rank", "lao_code", "name_th", "lao_type", "province_code", "dis
                 *DIM_PCT, "overall_pct", "area_km2"]
 
 
-def prepare(data_dir: str | Path = DEFAULT_DATA,
-            processed_dir: str | Path = DEFAULT_PROCESSED) -> list[int]:
-    """Build every year of the data folder that is missing or out of date; return the years.
-    A missing folder named 'demo' is generated first (the national demo data)."""
-    from lpa_analysis.reports import available_years, ensure_built
-
-    from lpa_analysis.demo import ensure_data
-
-    data_dir, processed_dir = ensure_data(data_dir), Path(processed_dir)
-    years = available_years(data_dir)
+def built(processed_dir: str | Path = DEFAULT_PROCESSED) -> list[int]:
+    """Every built year (BE), oldest first; none is an error that names the command to run."""
+    years = built_years(processed_dir)
     if not years:
-        raise InputError("no year with a framework and scores", file=data_dir)
-    return ensure_built(max(years), data_dir, processed_dir)
+        raise InputError("no built year: run `lpa build --year <year>` (or `lpa lab`, which "
+                         "builds every year of the data folder)", file=processed_dir)
+    return years
 
 
 def load_panel(processed_dir: str | Path = DEFAULT_PROCESSED,
@@ -112,11 +106,19 @@ def _without_small_bands(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
     return rows.assign(ci_low=rows["ci_low"].mask(small), ci_high=rows["ci_high"].mask(small))
 
 
+def pass_mark(processed_dir: str | Path = DEFAULT_PROCESSED,
+              years: Iterable[int] | None = None) -> float | None:
+    """The pass mark of the years' frameworks (None when they differ: no one line is right)."""
+    years = years if years is not None else built(processed_dir)
+    marks = {load_processed(y, processed_dir).framework.pass_threshold for y in years}
+    return marks.pop() if len(marks) == 1 else None
+
+
 def plot_trend(trend: pd.DataFrame, *, lang: str, measure: str = "overall_pct",
-               highlight=None, min_n: int = 10) -> plots.Chart:
+               highlight=None, min_n: int = 10, pass_mark: float | None = None) -> plots.Chart:
     """One line per group (with its 95 % band when at least `min_n` LAOs are behind the point)
     of a `trends` table for one measure. highlight: a group value (e.g. '54') drawn in the
-    accent colour."""
+    accent colour; pass_mark: drawn on the overall score's chart (see `pass_mark()`)."""
     by = next((c for c in ("region", "province_code", "lao_type") if c in trend.columns), None)
     rows = trend[(trend["measure"] == measure) & trend["estimate"].notna()]
     if rows.empty:
@@ -127,7 +129,7 @@ def plot_trend(trend: pd.DataFrame, *, lang: str, measure: str = "overall_pct",
     marked = series_label(by, highlight, lang) if highlight is not None else None
     return plots.trend_lines(lines, lang=lang, highlight=marked,
                              value_label=_measure_label(measure, lang),
-                             pass_mark=70 if measure == "overall_pct" else None)
+                             pass_mark=pass_mark if measure == "overall_pct" else None)
 
 
 def comparable_ids(frameworks: dict) -> list[str]:
@@ -142,8 +144,7 @@ def comparable_ids(frameworks: dict) -> list[str]:
     return ids
 
 
-def indicator_trends(data_dir: str | Path = DEFAULT_DATA,
-                     processed_dir: str | Path = DEFAULT_PROCESSED,
+def indicator_trends(processed_dir: str | Path = DEFAULT_PROCESSED,
                      years: Iterable[int] | None = None, *, province: str | None = None,
                      lao_type: str | None = None) -> pd.DataFrame:
     """Mean attainment (0–1) of each indicator comparable across all `years`, per year, with a
@@ -156,7 +157,7 @@ def indicator_trends(data_dir: str | Path = DEFAULT_DATA,
 
     years = (sorted(to_be_year(y) for y in years) if years is not None
              else built_years(processed_dir))
-    frameworks = {y: load_framework(Path(data_dir) / "frameworks" / f"lpa-{y}.yml") for y in years}
+    frameworks = {y: load_processed(y, processed_dir).framework for y in years}
     ids = comparable_ids(frameworks)
     code = resolve_province(province).code if province is not None else None
     rows = []

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from lpa_analysis.files import write_atomic
-from lpa_analysis.render import document_date
+from lpa_analysis.provenance import document_date
 
 EXCEL_MAX_ROWS = 1_048_576
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -93,7 +93,7 @@ def export_year(year: int, xlsx: str | Path, *, province: str | None = None, lan
     Nationally the indicator scores (~1.6 M rows) exceed Excel's sheet size, so the workbook
     then holds attainment per indicator × province instead (the sheet says so in its name)."""
     from lpa_analysis import i18n, stats
-    from lpa_analysis.build import load_processed
+    from lpa_analysis.processed import load_processed
     from lpa_analysis.geo import resolve_province
     from lpa_analysis.schema import display_name
 
@@ -117,4 +117,4 @@ def export_year(year: int, xlsx: str | Path, *, province: str | None = None, lan
     sheets = {"scored_laos": laos, indicator_sheet[0]: indicator_sheet[1], "summary": summary}
     localised = {name: i18n.localise_table(frame, lang, strict=False)
                  for name, frame in sheets.items()}
-    return write_workbook(localised, xlsx, date=document_date(year))
+    return write_workbook(localised, xlsx, date=document_date(processed.year))

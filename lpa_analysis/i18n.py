@@ -12,17 +12,17 @@ import math
 import re
 from collections.abc import Iterable
 from functools import cache
-from importlib.resources import files
 from typing import Literal
 
 import yaml
 
 from lpa_analysis import geo
+from lpa_analysis.package_data import package_path
 from lpa_analysis.schema import LAO_TYPE_EN, LAO_TYPE_TH, LaoType, to_be_year
 
 Lang = Literal["th", "en"]
 LANGS: tuple[Lang, ...] = ("th", "en")
-CATALOGUE = files("lpa_analysis") / "resources" / "messages.yml"
+CATALOGUE = package_path("resources", "messages.yml")
 MISSING = "–"
 
 

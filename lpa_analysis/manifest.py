@@ -9,32 +9,15 @@ from __future__ import annotations
 
 import json
 import platform
-import subprocess
 import sys
 from importlib.metadata import distributions
 from pathlib import Path
 
 from lpa_analysis import __version__
-from lpa_analysis.batch import fingerprint
-from lpa_analysis.build import sha256_file
+from lpa_analysis.provenance import fingerprint, git_state, sha256_file
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
-
-
-def git_state(path: Path = Path(__file__).resolve().parent) -> dict:
-    """The commit the code came from and whether the tree had uncommitted changes."""
-    def run(*args: str) -> str | None:
-        try:
-            out = subprocess.run(["git", *args], cwd=path, capture_output=True, text=True,
-                                 timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    commit = run("rev-parse", "HEAD")
-    status = run("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
 def environment() -> dict:

@@ -51,6 +51,7 @@ import pandas as pd
 
 from lpa_analysis.errors import Problem
 from lpa_analysis.geo import all_provinces
+from lpa_analysis.package_data import EXPECTATIONS
 from lpa_analysis.schema import (
     DIM_PCT,
     FINDINGS_COLUMNS,
@@ -60,7 +61,7 @@ from lpa_analysis.schema import (
     LaoType,
 )
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
+EXPECTATIONS_DIR = EXPECTATIONS
 TABLES = ("registry", "scores", "published")
 # Office locations outside Thailand's bounding box are typos (the real registry has a few 5.0).
 THAILAND_LAT = (5.6, 20.5)

@@ -1,45 +1,128 @@
-"""Where a year's national reference tables are cached (processed/<year>/reference, beside
-the build) and whether the cache is current. `report.prepare_year` computes the tables.
+"""The national reference tables of a year: funnels, team leniency, trends, rank uncertainty and
+indicator gaps of every province. Each province report shows its own rows of them, so they are
+computed once per build and cached beside it (`<processed>/<year>/reference/`).
 
-Kept free of the statistics and plotting imports: the parent of a report run checks the
-cache without loading them (~120 MB it would otherwise hold for the whole run)."""
+    prepare(2566)          # compute unless current; returns the folder
+    load(2566)             # name → table (computed first if needed)
+    is_current(2566, processed_dir)
+
+The statistics are imported inside `tables()` only: the parent of a report run checks the cache
+without loading them (~120 MB it would otherwise hold for the whole run)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from lpa_analysis.build import built_years, sha256_file
+import pandas as pd
+
+from lpa_analysis.files import replace_dir, staging_dir
+from lpa_analysis.geo import all_provinces
+from lpa_analysis.processed import (BUILD_INFO, DEFAULT_PROCESSED, built_years, load_processed,
+                                    release_arrow_memory, year_folder)
+from lpa_analysis.provenance import PACKAGE_DIR, files_fingerprint, sha256_file
+from lpa_analysis.schema import to_be_year
 
 REFERENCE_DIR = "reference"
 KEY_FILE = "key.json"
-PACKAGE = Path(__file__).resolve().parent
+RANK_SIMULATIONS = 1000
+RANK_SEED = 2566
 
 
 @cache
 def code_key() -> str:
-    """Hash of the code that computes the reference tables: a change (a new table, a fixed
-    statistic) recomputes them."""
-    sources = [PACKAGE / "report.py", *sorted((PACKAGE / "stats").glob("*.py"))]
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    """Hash of the code that computes the tables: a change (a new table, a fixed statistic)
+    recomputes them."""
+    return files_fingerprint([Path(__file__).resolve(),
+                              *sorted((PACKAGE_DIR / "stats").glob("*.py"))])
 
 
 def stamp(year: int, processed_dir: Path) -> str:
     """What the tables were computed from: this year's build, every earlier one (trends) and
     the code."""
-    history = {y: sha256_file(processed_dir / str(y) / "build.json")
+    history = {y: sha256_file(year_folder(y, processed_dir) / BUILD_INFO)
                for y in built_years(processed_dir) if y <= year}
-    return json.dumps({"build": sha256_file(processed_dir / str(year) / "build.json"),
+    return json.dumps({"build": sha256_file(year_folder(year, processed_dir) / BUILD_INFO),
                        "history": history, "code": code_key()}, sort_keys=True)
 
 
 def folder(year: int, processed_dir: Path) -> Path:
-    return processed_dir / str(year) / REFERENCE_DIR
+    return year_folder(year, processed_dir) / REFERENCE_DIR
 
 
 def is_current(year: int, processed_dir: Path) -> bool:
     """True when the cached tables were computed from exactly these builds and code."""
     key = folder(year, processed_dir) / KEY_FILE
     return key.is_file() and key.read_text() == stamp(year, processed_dir)
+
+
+def history(year: int, processed_dir: Path) -> dict[int, pd.DataFrame]:
+    """scored_laos of every built year up to `year`."""
+    return {y: load_processed(y, processed_dir).scored_laos
+            for y in built_years(processed_dir) if y <= year}
+
+
+def tables(year: int, processed_dir: Path) -> dict[str, pd.DataFrame]:
+    """Compute the reference tables (reads the year's 1.6 M indicator scores)."""
+    from lpa_analysis import stats
+    from lpa_analysis.stats import composite
+
+    processed = load_processed(year, processed_dir)
+    scored = processed.scored_laos
+    scores = processed.indicator_scores
+    years = history(year, processed_dir)
+    return {
+        "funnel_pass": stats.funnel(scored, "passed"),
+        "funnel_mean": stats.funnel(scored, "overall_pct"),
+        "team_effect": stats.team_effect(scored),
+        "gap": stats.self_vs_verified_gap(scored),
+        "trend_national": stats.trend_table(years),
+        "trend_region": stats.trend_table(years, by="region"),
+        "trend_province": stats.trend_table(years, by="province_code"),
+        "rank_uncertainty": composite.rank_uncertainty(
+            scored, composite.dimension_maxima(scores),
+            n_sims=RANK_SIMULATIONS, seed=RANK_SEED),
+        "league": stats.league_table(scored, n_boot=RANK_SIMULATIONS, seed=RANK_SEED),
+        "indicator_gaps": stats.indicator_gaps_all(
+            scores, [p.code for p in all_provinces()]),
+        "indicator_distribution": composite.indicator_distribution(scores),
+        "alpha": composite.cronbach_alpha(scores),
+    }
+
+
+def prepare(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Path:
+    """Compute the tables once and cache them beside the year's build (keyed by its
+    build.json, so a rebuild invalidates them). Returns the folder."""
+    year, processed_dir = to_be_year(year), Path(processed_dir)
+    target = folder(year, processed_dir)
+    if is_current(year, processed_dir):
+        return target
+    computed = tables(year, processed_dir)
+    release_arrow_memory()  # the year's indicator scores were read and let go
+    tmp = staging_dir(target)
+    for name, frame in computed.items():
+        frame.to_parquet(tmp / f"{name}.parquet", index=False)
+    (tmp / KEY_FILE).write_text(stamp(year, processed_dir))
+    replace_dir(tmp, target)
+    return target
+
+
+def load(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> dict[str, pd.DataFrame]:
+    """The year's reference tables, name → frame (computed first when not current)."""
+    target = prepare(year, processed_dir)
+    return _read(target.resolve(), (target / KEY_FILE).read_text())
+
+
+@lru_cache(maxsize=4)
+def _read(target: Path, _key: str) -> dict[str, pd.DataFrame]:
+    return {p.stem: _notes_as_none(pd.read_parquet(p)) for p in sorted(target.glob("*.parquet"))}
+
+
+def _notes_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet reads a note column's None back as NaN (a string column); stats tables say
+    None where there is nothing to note."""
+    if "note" not in frame:
+        return frame
+    note = frame["note"].astype("object")
+    return frame.assign(note=note.where(note.notna(), None))

@@ -25,19 +25,20 @@ import re
 import shutil
 from datetime import UTC, datetime
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 import nbformat
 
+from lpa_analysis import package_data
 from lpa_analysis.files import write_atomic
 from lpa_analysis.i18n import check_lang, t
 from lpa_analysis.log import log
+from lpa_analysis.provenance import source_date
 
-TEMPLATES = files("lpa_analysis") / "templates"
+TEMPLATES = package_data.TEMPLATES
 TEMPLATE_NAME = "lpa"
-FONT_DIR = files("lpa_analysis") / "fonts"
+FONT_DIR = package_data.FONTS
 FONT_FAMILY = "LPA Noto Sans Thai"
 CHROMIUM_ENV = "LPA_CHROMIUM"
 DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"  # /usr/bin/chromium is a wrapper script
@@ -325,28 +326,6 @@ def pdf_backend() -> Backend | None:
     if _importable("weasyprint"):
         return "weasyprint"
     return None
-
-
-def source_date() -> datetime | None:
-    """SOURCE_DATE_EPOCH as a UTC datetime (the data's snapshot date), if set."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return datetime.fromtimestamp(int(epoch), UTC) if epoch else None
-
-
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-
-def document_date(year: int | None = None) -> datetime:
-    """The date written into documents, never 'now', so re-running gives the same bytes:
-    $SOURCE_DATE_EPOCH when set; else the data's snapshot date for an assessment year (the
-    end of that Thai fiscal year, 30 September); else 1980-01-01 (the zip format's epoch)."""
-    if (date := source_date()) is not None:
-        return date
-    if year is not None:
-        from lpa_analysis.schema import to_be_year
-
-        return datetime(to_be_year(year) - 543, 9, 30, tzinfo=UTC)
-    return datetime(*ZIP_EPOCH, tzinfo=UTC)
 
 
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:[^)]*\)")

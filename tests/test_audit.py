@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from lpa_analysis import audit
 from lpa_analysis.cli import app
-from lpa_analysis.reports import run_reports
+from lpa_analysis.runs import run_reports
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,7 @@ def test_verify_a_build_manifest(two_runs):
 
 
 def test_audit_report_renders_the_auditors_view(two_runs, data):
-    from lpa_analysis.reports import run_audit_report
+    from lpa_analysis.runs import run_audit_report
 
     year_dir = two_runs[0]
     result = run_audit_report(2566, lang="en", formats={"html"}, data_dir=data,

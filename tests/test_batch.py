@@ -10,18 +10,19 @@ from pathlib import Path
 import pytest
 
 from lpa_analysis import batch
-from lpa_analysis.reports import ensure_built, make_jobs, resolve_provinces
+from lpa_analysis.build import ensure_built
+from lpa_analysis.runs import make_jobs, resolve_provinces
 
 pytestmark = pytest.mark.slow
 
 
 def _jobs(small_demo, small_processed, out: Path, provinces: str):
     years = ensure_built(2566, small_demo, small_processed)
-    from lpa_analysis.report import prepare_year
+    from lpa_analysis import reference
 
-    prepare_year(2566, small_processed)
+    reference.prepare(2566, small_processed)
     return make_jobs(2566, resolve_provinces(provinces), lang="th", formats={"html"},
-                     data_dir=small_demo, processed_dir=small_processed, out_dir=out,
+                     processed_dir=small_processed, out_dir=out,
                      years=years, national=False)
 
 

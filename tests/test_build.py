@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lpa_analysis.build import TABLES, build_year, load_processed
+from lpa_analysis.build import build_year
+from lpa_analysis.processed import TABLES, load_processed
 from lpa_analysis.cli import app
 from lpa_analysis.errors import InputError
 

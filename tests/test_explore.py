@@ -12,7 +12,7 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from lpa_analysis import explore, stats
-from lpa_analysis.schema import DIM_PCT
+from lpa_analysis.schema import DIM_PCT, load_framework
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOK = PROJECT / "notebooks" / "explore_trends.ipynb"
@@ -23,11 +23,13 @@ YEARS = [2564, 2565, 2566, 2567]
 def four_years(tmp_path_factory) -> tuple[Path, Path]:
     """One province over four years: the demo plants a rising national level (trend_per_year)."""
     from lpa_analysis import demo
+    from lpa_analysis.build import build_all
 
     root = tmp_path_factory.mktemp("explore")
     data = demo.generate(root / "data", years=YEARS, provinces=["54"])
     processed = root / "processed"
-    assert explore.prepare(data, processed) == YEARS
+    assert build_all(data, processed) == YEARS
+    assert explore.built(processed) == YEARS
     return data, processed
 
 
@@ -62,9 +64,9 @@ def test_trends_group_and_filter(panel):
 
 def test_indicator_trends_use_only_indicators_comparable_in_every_year(four_years):
     data, processed = four_years
-    table = explore.indicator_trends(data, processed, YEARS)
+    table = explore.indicator_trends(processed, YEARS)
     assert set(table["year"]) == set(YEARS)
-    frameworks = {y: explore.load_framework(data / "frameworks" / f"lpa-{y}.yml") for y in YEARS}
+    frameworks = {y: load_framework(data / "frameworks" / f"lpa-{y}.yml") for y in YEARS}
     for a, b in zip(YEARS, YEARS[1:]):
         pair = stats.comparable_indicators(frameworks[a], frameworks[b])
         assert set(table["indicator_id"]) <= set(pair.loc[pair["comparable"], "indicator_id"])
@@ -115,12 +117,11 @@ def test_choose_is_static_without_ipywidgets(monkeypatch):
 def test_notebook_runs_headless_under_papermill(four_years, tmp_path):
     import papermill as pm
 
-    data, processed = four_years
+    _, processed = four_years
     out = tmp_path / "explore_trends.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
                         cwd=str(NOTEBOOK.parent),
-                        parameters={"data_dir": str(data.resolve()),
-                                    "processed_dir": str(processed.resolve()), "lang": "en",
+                        parameters={"processed_dir": str(processed.resolve()), "lang": "en",
                                     "province": "54", "interactive": False})
     executed = nbformat.read(out, as_version=4)
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -164,7 +165,7 @@ def test_lab_without_jupyterlab_says_how_to_install_it(monkeypatch, tmp_path):
 def test_lab_builds_then_starts_jupyterlab_in_the_notebooks_folder(monkeypatch, small_demo,
                                                                    small_processed):
     from lpa_analysis.commands import lab
-    from lpa_analysis.reports import NOTEBOOK_DIR
+    from lpa_analysis.package_data import NOTEBOOKS as NOTEBOOK_DIR
 
     started = {}
 
@@ -177,12 +178,11 @@ def test_lab_builds_then_starts_jupyterlab_in_the_notebooks_folder(monkeypatch, 
     result = _lab("--data", small_demo, "--processed", small_processed, "--port", 8899,
                   "--no-browser")
     assert result.exit_code == 0, result.output
-    assert f"--ServerApp.root_dir={NOTEBOOK_DIR}" in started["cmd"]
+    assert f"--ServerApp.root_dir={NOTEBOOK_DIR.resolve()}" in started["cmd"]
     assert "--ServerApp.port=8899" in started["cmd"]
     assert "--ServerApp.open_browser=False" in started["cmd"]
     token = next(a.split("=", 1)[1] for a in started["cmd"] if a.startswith("--IdentityProvider"))
     assert f"http://localhost:8899/lab/tree/explore_trends.ipynb?token={token}" in result.output
-    assert started["env"]["LPA_DATA_DIR"] == str(small_demo.resolve())
     assert started["env"]["LPA_PROCESSED_DIR"] == str(small_processed.resolve())
 
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from lpa_analysis import i18n
-from lpa_analysis.build import load_processed
+from lpa_analysis.processed import load_processed
 from lpa_analysis.cli import app
 from lpa_analysis.export import export_year
 

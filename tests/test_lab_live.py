@@ -38,7 +38,7 @@ def lab_url(small_demo, small_processed):
     """`lpa lab` started as a user would, stopped (with its kernels) afterwards. It serves the
     project's own notebooks, which JupyterLab may save (kernel metadata, on its autosave
     timer): they are put back as they were."""
-    from lpa_analysis.reports import NOTEBOOK_DIR
+    from lpa_analysis.package_data import NOTEBOOKS as NOTEBOOK_DIR
 
     stored = {path: path.read_bytes() for path in NOTEBOOK_DIR.glob("*.ipynb")}
     server = subprocess.Popen(

@@ -35,9 +35,8 @@ def test_parameters_cell_runs_as_is_on_demo_data(path, monkeypatch):
     nb = json.loads(path.read_text(encoding="utf-8"))
     tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
-    for name in ("LPA_DATA_DIR", "LPA_PROCESSED_DIR"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LPA_PROCESSED_DIR", raising=False)
     names: dict[str, object] = {}
     exec("".join(tagged[0]["source"]), {}, names)  # the defaults as JupyterLab runs them
-    assert names.get("data_dir") == "../data/demo"
     assert names.get("processed_dir") == "../data/processed"
+    assert "data_dir" not in names  # after the build nothing reads the raw data folder

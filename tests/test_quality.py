@@ -217,7 +217,7 @@ def test_coverage_names_the_registry_row_of_each_missing_lao(framework, suites_d
 
 
 def test_real_registry_code_digit_quirk_is_two_warnings(real_registry_path, framework, suites_dir):
-    from lpa_analysis.io import read_registry
+    from lpa_analysis.readers import read_registry
 
     loaded = read_registry(real_registry_path)
     gate = run(framework, suites_dir, loaded.frame, make_scores(framework).iloc[:0],
@@ -493,7 +493,7 @@ def dirty_demo(tmp_path_factory):
 
 
 def test_every_planted_defect_is_quarantined_and_nothing_else(dirty_demo):
-    from lpa_analysis.io import load_year
+    from lpa_analysis.readers import load_year
 
     out, truth = dirty_demo
     folder = load_year(out, 2566)

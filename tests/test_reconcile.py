@@ -165,11 +165,11 @@ def test_demo_data_yields_exactly_the_planted_transcription_errors(tmp_path):
     """Read with the project's readers, rescored, reconciled: truth.json's errors, nothing else."""
     import json
 
-    from lpa_analysis import demo, io
+    from lpa_analysis import demo, readers
     from lpa_analysis.scoring import score_laos
 
     folder = demo.generate(tmp_path / "demo", years=[2566], provinces=["54", "30", "90"])
-    year = io.load_year(folder, 2566)
+    year = readers.load_year(folder, 2566)
     laos = score_laos(year.scores.frame, year.registry.frame, year.framework).laos
     found = reconcile(year.published.frame, laos)
     planted = json.loads((folder / "truth.json").read_text(encoding="utf-8"))[

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from lpa_analysis import render
-from lpa_analysis.reports import run_reports
+from lpa_analysis.runs import run_reports
 
 pytestmark = pytest.mark.slow
 HOSTILE = "<script>alert(1)</script>"
@@ -190,7 +190,7 @@ def test_ctrl_c_says_what_was_kept_and_exits_130(monkeypatch, small_demo, tmp_pa
     """Ctrl-C during a run: a short message instead of a traceback, and the shell's code."""
     from typer.testing import CliRunner
 
-    from lpa_analysis import reports
+    from lpa_analysis import runs
     from lpa_analysis.batch import JobResult
     from lpa_analysis.cli import app
 
@@ -199,7 +199,7 @@ def test_ctrl_c_says_what_was_kept_and_exits_130(monkeypatch, small_demo, tmp_pa
         on_result(JobResult("2566/55", "failed", error="ValueError: x"))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reports, "run_reports", interrupted)
+    monkeypatch.setattr(runs, "run_reports", interrupted)
     result = CliRunner().invoke(app, ["reports", "--year", "2566", "--province", "54,55",
                                       "--data", str(small_demo), "--out", str(tmp_path)])
     assert result.exit_code == 130

@@ -426,7 +426,7 @@ def test_rows_the_gate_should_have_removed_stop_scoring_naming_the_row(change, m
 
 def test_scores_every_lao_of_the_real_registry(real_registry_path):
     """The real registry's 7,849 LAOs, 76 provinces and six types: ranks stay consistent."""
-    from lpa_analysis.io import read_registry
+    from lpa_analysis.readers import read_registry
 
     reg = read_registry(real_registry_path).frame[REGISTRY_COLUMNS]
     rng = np.random.default_rng(2566)

@@ -158,7 +158,7 @@ def national_demo(tmp_path_factory) -> tuple[pd.DataFrame, dict]:
     """One demo year for the planted teams' provinces and 17 others, scored by the scoring
     engine. Teams are planted nationally, so a subset keeps them (and takes seconds, not tens)."""
     from lpa_analysis import demo
-    from lpa_analysis.io import read_registry, read_scores
+    from lpa_analysis.readers import read_registry, read_scores
     from lpa_analysis.scoring import score_laos
 
     codes = [p.code for p in all_provinces()]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
+from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
                               Year, app, parse_formats)
 
 audit_app = typer.Typer(help="Reproduce and verify published results (auditors).",
@@ -68,7 +68,7 @@ def report(
 
     Example: lpa audit report --year 2566
     """
-    from lpa_analysis.reports import run_audit_report
+    from lpa_analysis.runs import run_audit_report
 
     formats = parse_formats(lang, fmt)
     result = run_audit_report(year, lang=lang, formats=formats, data_dir=data,

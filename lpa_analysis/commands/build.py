@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import EXIT_PROBLEMS, DataDir, Year, app
+from lpa_analysis.commands.options import EXIT_PROBLEMS, DataDir, Year, app
 
 
 @app.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import EXIT_UNUSABLE, app
+from lpa_analysis.commands.options import EXIT_UNUSABLE, app
 from lpa_analysis.errors import InputError
 
 

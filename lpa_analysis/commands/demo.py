@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import app
+from lpa_analysis.commands.options import app
 from lpa_analysis.errors import InputError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import DataDir, Lang, ProcessedDir, Year, app, check_lang
+from lpa_analysis.commands.options import DataDir, Lang, ProcessedDir, Year, app, check_lang
 
 
 @app.command()
@@ -27,7 +27,7 @@ def export(
       lpa export --year 2566 --xlsx national-2566.xlsx --lang en
     """
     from lpa_analysis.export import export_year
-    from lpa_analysis.reports import ensure_built
+    from lpa_analysis.build import ensure_built
     from lpa_analysis.schema import to_be_year
 
     check_lang(lang)

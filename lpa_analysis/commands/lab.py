@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import EXIT_UNUSABLE, app
+from lpa_analysis.commands.options import EXIT_UNUSABLE, app
 
 INSTALL_HINT = "JupyterLab is not installed. Install the analyst extra:  pip install -e '.[lab]'"
 START_NOTEBOOK = "explore_trends.ipynb"
@@ -53,7 +53,7 @@ def lab(
     """Open JupyterLab on the project's notebooks, every year of the data built first.
 
     Builds the missing or out-of-date years, starts JupyterLab in notebooks/ and prints its
-    URL (stop it with Ctrl-C). The notebooks read the folders from LPA_DATA_DIR /
+    URL (stop it with Ctrl-C). The notebooks read the processed tables from
     LPA_PROCESSED_DIR, which this command sets. Needs the \\[lab] extra.
 
     Examples:
@@ -64,20 +64,21 @@ def lab(
     if not jupyterlab_installed():
         typer.echo(f"lpa: error: {INSTALL_HINT}", err=True)
         raise typer.Exit(EXIT_UNUSABLE)
-    from lpa_analysis.explore import prepare
+    from lpa_analysis.build import build_all
     from lpa_analysis.log import log
-    from lpa_analysis.reports import NOTEBOOK_DIR
+    from lpa_analysis.package_data import NOTEBOOKS
 
-    project = NOTEBOOK_DIR.parent
+    notebooks = NOTEBOOKS.resolve()  # in a checkout: the project's notebooks/ folder
+    project = notebooks.parent
     data = (data or project / "data" / "demo").resolve()
     processed = (processed or project / "data" / "processed").resolve()
-    years = prepare(data, processed)
+    years = build_all(data, processed)
     log.info("years ready: %s (%s → %s)", ", ".join(map(str, years)), data, processed)
     token = secrets.token_hex(16)
-    env = {**os.environ, "LPA_DATA_DIR": str(data), "LPA_PROCESSED_DIR": str(processed)}
+    env = {**os.environ, "LPA_PROCESSED_DIR": str(processed)}
     typer.echo(f"JupyterLab: {lab_url(port, token)}")
     try:
-        done = subprocess.run(lab_command(NOTEBOOK_DIR, port, token, not no_browser), env=env,
+        done = subprocess.run(lab_command(notebooks, port, token, not no_browser), env=env,
                               check=False)
     except KeyboardInterrupt:
         return

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import EXIT_PROBLEMS, app
+from lpa_analysis.commands.options import EXIT_PROBLEMS, app
 
 DEFAULT_DATA = Path("data/demo")
 
@@ -32,9 +32,11 @@ def expectations(
 
     year = to_be_year(year)
     if data is None:
-        path = Path(quality.__file__).parent / "resources" / "frameworks" / f"lpa-{year}.yml"
+        from lpa_analysis.package_data import bundled_framework
+
+        path = bundled_framework(year)
     else:
-        from lpa_analysis.io import find_input
+        from lpa_analysis.readers import find_input
 
         path = find_input(data, "framework", year)
     framework = load_framework(path)
@@ -59,14 +61,14 @@ def validate(
     """
     import json
 
-    from lpa_analysis import io, quality
+    from lpa_analysis import quality, readers
     from lpa_analysis.schema import to_be_year
 
     year = to_be_year(year)
     from lpa_analysis.demo import ensure_data
 
     ensure_data(data)
-    folder = io.load_year(data, year)
+    folder = readers.load_year(data, year)
     tables = {"registry": folder.registry, "scores": folder.scores,
               "published": folder.published}
     gate = quality.run_gate(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.cli import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
+from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
                               Year, app, parse_formats)
 
 
@@ -36,7 +36,7 @@ def reports(
     """
     from lpa_analysis import log as lpa_log
     from lpa_analysis.progress import report_progress
-    from lpa_analysis.reports import resolve_provinces, run_reports
+    from lpa_analysis.runs import resolve_provinces, run_reports
 
     formats = parse_formats(lang, fmt)
     lpa_log.add_file(out / "lpa.log")

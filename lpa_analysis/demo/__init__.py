@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import time
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,8 @@ from lpa_analysis.demo.registry import demo_registry, province_codes, real_count
 from lpa_analysis.demo.scores import Effects, lao_effects, team_provinces, year_scores
 from lpa_analysis.errors import InputError
 from lpa_analysis.log import log
+from lpa_analysis.package_data import bundled_framework
+from lpa_analysis.readers import FRAMEWORKS_DIR
 from lpa_analysis.schema import (
     DIM_PCT, PUBLISHED_COLUMNS, SOURCE_ROW, Framework, LaoType, load_framework,
 )
@@ -43,16 +44,15 @@ _MARKER = "DATACARD.md"  # a folder with it is a demo folder and may be replaced
 
 
 def framework_path(year: int):
-    """The committed framework YAML of a year (a Traversable inside the package)."""
+    """The framework YAML of a year that ships inside the package."""
     if year not in FRAMEWORK_YEARS:
         raise InputError(f"no demo framework for {year}; available: "
                          f"{FRAMEWORK_YEARS.start}–{FRAMEWORK_YEARS.stop - 1}")
-    return resources.files("lpa_analysis.resources") / "frameworks" / f"lpa-{year}.yml"
+    return bundled_framework(year)
 
 
 def framework(year: int) -> Framework:
-    with resources.as_file(framework_path(year)) as path:
-        return load_framework(path)
+    return load_framework(framework_path(year))
 
 
 def _published(scores: pd.DataFrame, registry: pd.DataFrame, fw: Framework) -> pd.DataFrame:
@@ -100,7 +100,7 @@ def _prepare(out: Path) -> Path:
                          "--out or empty it", file=out)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "frameworks").mkdir(parents=True)
+    (tmp / FRAMEWORKS_DIR).mkdir(parents=True)
     (tmp / "scores").mkdir()
     (tmp / "published").mkdir()
     return tmp
@@ -155,7 +155,8 @@ def generate(out: Path | str = DEFAULT_DIR, years=FRAMEWORK_YEARS, seed: int = D
 def _write_year(tmp: Path, year: int, registry: pd.DataFrame, seed: int, effects: Effects,
                 per_lao, teams: dict[str, list[str]], dirty: bool) -> dict:
     fw = framework(year)
-    (tmp / "frameworks" / f"lpa-{year}.yml").write_bytes(framework_path(year).read_bytes())
+    target = tmp / FRAMEWORKS_DIR / framework_path(year).name
+    target.write_bytes(framework_path(year).read_bytes())
     scores, unverified = year_scores(registry, fw, seed, effects, per_lao, FRAMEWORK_YEARS.start)
     published, result = _published(scores, registry, fw)
     rng = np.random.default_rng([seed, 6, year])

@@ -9,7 +9,6 @@ draws from its own random stream, so a province looks the same whether it is gen
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import geothai
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 
 from lpa_analysis.errors import InputError
 from lpa_analysis.geo import all_provinces, resolve_province
+from lpa_analysis.package_data import package_path
 from lpa_analysis.schema import LAO_TYPE_CODE_DIGIT, LAO_TYPE_ORDER, REGISTRY_COLUMNS, LaoType
 
 PATTAYA = "เมืองพัทยา"  # the one special-form LAO; its name is not a place name in geothai
@@ -35,7 +35,7 @@ _TYPE_RANK = {t.value: i for i, t in enumerate(LAO_TYPE_ORDER)}
 
 
 def _resource(name: str) -> pd.DataFrame:
-    path = resources.files("lpa_analysis.resources") / name
+    path = package_path("resources", name)
     with path.open("r", encoding="utf-8") as f:
         return pd.read_csv(f, dtype={"province_code": str, "district_code": str})
 

@@ -23,8 +23,8 @@ from lpa_analysis.plots.style import (
     BAND_COLOURS, HIGHLIGHT, NATIONAL, REGION, SERIES, TYPE_COLOURS, Chart, new_figure,
 )
 from lpa_analysis.schema import DIMENSION_IDS, LAO_TYPE_ORDER
+from lpa_analysis.settings import ALPHA
 
-PASS_MARK = 70.0
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str], chart: str) -> None:
@@ -51,7 +51,7 @@ def shorten(text: str, limit: int = 48) -> str:
     return text[:cut] + "…"
 
 
-def _pass_mark_line(ax, lang: str, *, horizontal: bool = True, value: float = PASS_MARK) -> None:
+def _pass_mark_line(ax, lang: str, *, value: float, horizontal: bool = True) -> None:
     label = i18n.t("chart.pass_mark", lang, threshold=f"{value:g}")
     line = ax.axhline if horizontal else ax.axvline
     line(value, color=NATIONAL, linestyle=":", linewidth=1, label=label)
@@ -126,7 +126,7 @@ def bar_with_ci(rates: pd.DataFrame, *, lang: str, scale: float = 100,
 
 
 def type_comparison(laos: pd.DataFrame, *, lang: str, value: str = "overall_pct",
-                    pass_mark: float | None = PASS_MARK, value_label: str | None = None) -> Chart:
+                    pass_mark: float | None = None, value_label: str | None = None) -> Chart:
     """Scores by LAO type: a box and the LAOs as points per type, types in DLA order.
 
     laos: columns lao_type and `value` (per cent, default overall_pct).
@@ -193,7 +193,7 @@ def trend_lines(trend: pd.DataFrame, *, lang: str, scale: float = 1,
 
 
 def indicator_gap_bars(gaps: pd.DataFrame, *, lang: str, scale: float = 100,
-                       alpha: float = 0.05, label_limit: int = 48) -> Chart:
+                       alpha: float = ALPHA, label_limit: int = 48) -> Chart:
     """Difference of each indicator from the rest of the country with its 95 % CI; filled
     points are significant after FDR correction (q_value < alpha). Rows keep the given order
     (the statistics library puts the weakest first), drawn top to bottom.
@@ -342,7 +342,7 @@ def rank_interval_plot(ranks: pd.DataFrame, *, lang: str, highlight: str | None 
     return fig
 
 
-def gap_scatter(laos: pd.DataFrame, *, lang: str, pass_mark: float | None = PASS_MARK) -> Chart:
+def gap_scatter(laos: pd.DataFrame, *, lang: str, pass_mark: float | None = None) -> Chart:
     """Self-assessed against verified overall score per LAO; points above the diagonal rated
     themselves higher than the provincial team did. Coloured by LAO type when given.
 

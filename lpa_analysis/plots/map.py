@@ -11,7 +11,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
@@ -21,9 +20,10 @@ from matplotlib.colors import Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
 from lpa_analysis import geo, i18n
+from lpa_analysis.package_data import package_path
 from lpa_analysis.plots.style import HIGHLIGHT, Chart, new_figure
 
-GRID_CSV = files("lpa_analysis") / "resources" / "province_grid.csv"
+GRID_CSV = package_path("resources", "province_grid.csv")
 CMAP = "viridis"  # sequential, colour-blind safe, and no grey that could pass for "no data"
 NO_DATA = "#BDBDBD"
 NOT_ASSESSED = "#E6E6E6"

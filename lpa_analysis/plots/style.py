@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +14,9 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-FONT_DIR = files("lpa_analysis") / "fonts"
+from lpa_analysis.package_data import FONTS
+
+FONT_DIR = FONTS
 FONT_FAMILY = ["Noto Sans Thai", "DejaVu Sans"]  # Noto Sans Thai has no Latin glyphs
 A4_TEXT_WIDTH_IN = 7.0  # 210 mm − 2 × 15 mm margins ≈ 7.1 in
 DPI = 150

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from lpa_analysis.settings import MIN_GROUP_N
 from lpa_analysis.stats._common import (
     NO_VARIATION, NOT_ENOUGH_DATA, SINGLE_GROUP, as_list, groups, holm, tidy, values,
 )
 
-MIN_GROUP_N = 2
 TEST_COLUMNS = ["n", "k_groups", "excluded_groups", "statistic", "df", "p_value", "epsilon_sq",
                 "note"]
 GROUP_COLUMNS = ["n", "median", "q1", "q3", "in_test", "note"]

@@ -22,14 +22,14 @@ REPORT_TABLES = ("summary", "pass_rate", "types", "change", "indicators", "laos"
 
 def published_tables(data_dir: Path, processed_dir: Path) -> dict[str, pd.DataFrame]:
     """The tables a person would quote from the 2566 Phrae report, plus the scored LAOs."""
-    from lpa_analysis.build import load_processed
-    from lpa_analysis.report import ensure_ready, province_report
+    from lpa_analysis.build import ensure_built
+    from lpa_analysis.processed import load_processed
+    from lpa_analysis.report import province_report
 
-    ensure_ready(YEAR, data_dir, processed_dir)
+    ensure_built(YEAR, data_dir, processed_dir)
     scored = load_processed(YEAR, processed_dir).scored_laos
     tables = {"scored_laos": scored[scored["province_code"] == PROVINCE].reset_index(drop=True)}
-    rep = province_report(YEAR, PROVINCE, lang="en", data_dir=data_dir,
-                          processed_dir=processed_dir)
+    rep = province_report(YEAR, PROVINCE, lang="en", processed_dir=processed_dir)
     tables.update({name: rep.tables[name] for name in REPORT_TABLES})
     return tables
 

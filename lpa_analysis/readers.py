@@ -91,6 +91,7 @@ FALSE_WORDS = ["false", "f", "0", "no", "n", "ไม่ใช่", "ไม่จ
 LAT_RANGE, LON_RANGE = (5.0, 21.0), (97.0, 106.0)
 
 FILE_KINDS = ("registry", "framework", "scores", "published")
+FRAMEWORKS_DIR = "frameworks"
 _SUFFIXES = {"registry": ("csv", "xlsx", "parquet"), "scores": ("csv", "xlsx", "parquet"),
              "published": ("csv", "xlsx"), "framework": ("yml", "yaml")}
 
@@ -743,11 +744,19 @@ def input_candidates(data_dir: str | Path, kind: str, year: int | None = None) -
     elif year is None:
         raise InputError(f"a year is needed to find the {kind} file", file=data_dir)
     elif kind == "framework":
-        stems = [data_dir / "frameworks" / f"lpa-{to_be_year(year)}"]
+        stems = [data_dir / FRAMEWORKS_DIR / f"lpa-{to_be_year(year)}"]
     else:
         stems = [data_dir / kind / str(to_be_year(year))]
     return [s.with_name(f"{s.name}.{ext}") for s in stems for ext in _SUFFIXES[kind]
             if s.with_name(f"{s.name}.{ext}").is_file()]
+
+
+def available_years(data_dir: str | Path) -> list[int]:
+    """The years a data folder has both a framework and scores for."""
+    data_dir = Path(data_dir)
+    named = (p.stem.removeprefix("lpa-") for p in (data_dir / FRAMEWORKS_DIR).glob("lpa-*.yml"))
+    years = sorted(int(y) for y in named if y.isdigit())
+    return [y for y in years if input_candidates(data_dir, "scores", y)]
 
 
 def find_input(data_dir: str | Path, kind: str, year: int | None = None) -> Path:

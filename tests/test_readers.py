@@ -13,7 +13,7 @@ from io_samples import REGISTRY, SCORES_HEADER, clean_published, clean_scores, w
 
 from lpa_analysis import geo
 from lpa_analysis.errors import InputError
-from lpa_analysis.io import find_input, load_year, read_published, read_registry, read_scores
+from lpa_analysis.readers import find_input, load_year, read_published, read_registry, read_scores
 from lpa_analysis.schema import LAO_TYPE_TH, REGISTRY_COLUMNS, SOURCE_ROW, LaoType
 
 CODE, TYPE, NAME, PROV = "รหัส อปท.", "ประเภท อปท.", "อปท.", "จังหวัด"

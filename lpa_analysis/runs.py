@@ -1,5 +1,6 @@
 """Stage 4: report runs. Turns (year, provinces, languages, formats) into notebook jobs, runs them
-through `batch`, and writes the year's index page.
+through `batch`, and writes the year's index page and manifest. Missing or stale years are
+built first, here in the calling process (`build.ensure_built`); workers only render.
 
     reports/<year>/<province_code>/report.{html,pdf} + tables/
     reports/<year>/national.{html,pdf} + national/tables/
@@ -8,23 +9,21 @@ through `batch`, and writes the year's index page.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from lpa_analysis import __version__
-from lpa_analysis.batch import PATH_PARAMETERS, Job, JobResult, fingerprint, run_jobs
-from lpa_analysis.build import (BUILD_FORMAT, DEFAULT_DATA, DEFAULT_PROCESSED, read_build_info,
-                                sha256_file)
+from lpa_analysis.batch import Job, JobResult, run_jobs
+from lpa_analysis.build import DEFAULT_DATA, ensure_built
 from lpa_analysis.errors import InputError
-from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.files import write_atomic
+from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.log import log
+from lpa_analysis.package_data import NOTEBOOKS, TEMPLATES
+from lpa_analysis.processed import DEFAULT_PROCESSED, build_fingerprint, read_build_info, year_folder
+from lpa_analysis.provenance import code_fingerprint, fingerprint, sha256_file, without_paths
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
 PROVINCE_NOTEBOOK = "province_report.ipynb"
 NATIONAL_NOTEBOOK = "national_overview.ipynb"
 DEFAULT_OUT = Path("reports")
@@ -43,21 +42,10 @@ class RunOutcome:
 
 
 def notebook(name: str) -> Path:
-    path = NOTEBOOK_DIR / name
+    path = NOTEBOOKS / name
     if not path.is_file():
-        raise InputError("report notebook not found (run from a source checkout)", file=path)
+        raise InputError("report notebook not found in the installed package", file=path)
     return path
-
-
-@cache
-def code_fingerprint() -> str:
-    """Hash of the package's own files: a code change re-renders every report."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def resolve_provinces(spec: str) -> list[ProvinceInfo]:
@@ -67,51 +55,8 @@ def resolve_provinces(spec: str) -> list[ProvinceInfo]:
     return [resolve_province(part.strip()) for part in spec.split(",") if part.strip()]
 
 
-def available_years(data_dir: Path) -> list[int]:
-    frameworks = sorted((data_dir / "frameworks").glob("lpa-*.yml"))
-    return [int(p.stem.split("-")[1]) for p in frameworks
-            if any((data_dir / "scores").glob(f"{p.stem.split('-')[1]}.*"))]
-
-
-def _build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
-    if not (processed_dir / str(year) / "build.json").is_file():
-        return False
-    info = read_build_info(processed_dir / str(year))
-    if info.get("format") != BUILD_FORMAT:
-        return False
-    for item in info.get("inputs", []):
-        path = data_dir / item["path"]
-        if not path.is_file() or path.stat().st_size != item["size"] or \
-                sha256_file(path) != item["sha256"]:
-            return False
-    return True
-
-
-def ensure_built(year: int, data_dir: Path, processed_dir: Path) -> list[int]:
-    """Build every year up to `year` that is missing or out of date (trends need them all)."""
-    from lpa_analysis.build import build_year
-    from lpa_analysis.demo import ensure_data
-
-    ensure_data(data_dir)
-    years = [y for y in available_years(data_dir) if y <= year]
-    if year not in years:
-        raise InputError(f"no framework and scores for {year}", file=data_dir)
-    for y in years:
-        if not _build_is_current(y, data_dir, processed_dir):
-            log.info("building %s (missing or inputs changed)", y)
-            build_year(y, data_dir, processed_dir)
-    return years
-
-
 def _years_fingerprint(years: list[int], processed_dir: Path) -> dict[int, str]:
-    from lpa_analysis.build import build_fingerprint
-
-    return {y: build_fingerprint(processed_dir / str(y)) for y in years}
-
-
-def _without_paths(params: dict) -> dict:
-    """Input content is fingerprinted by hash (the builds); folders are not inputs."""
-    return {k: v for k, v in params.items() if k not in PATH_PARAMETERS}
+    return {y: build_fingerprint(year_folder(y, processed_dir)) for y in years}
 
 
 def _job(key: str, nb_name: str, params: dict, folder: Path, html_path: Path, title: str, *,
@@ -119,7 +64,7 @@ def _job(key: str, nb_name: str, params: dict, folder: Path, html_path: Path, ti
     """One notebook job; its fingerprint covers code, builds, notebook and parameters."""
     nb = notebook(nb_name)
     pdf_path = html_path.with_suffix(".pdf") if backend else None
-    fp = fingerprint(shared, sha256_file(nb), _without_paths(params), sorted(formats))
+    fp = fingerprint(shared, sha256_file(nb), without_paths(params), sorted(formats))
     return Job(key=key, notebook=str(nb), parameters=params, out_dir=str(folder),
                html_path=str(html_path), pdf_path=str(pdf_path) if pdf_path else None,
                title=title, lang=lang, fingerprint=fp)
@@ -131,15 +76,16 @@ def _shared_inputs(years: list[int], processed_dir: Path, backend: str | None) -
 
 
 def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: set[str],
-              data_dir: Path, processed_dir: Path, out_dir: Path, years: list[int],
+              processed_dir: Path, out_dir: Path, years: list[int],
               national: bool = True, extra_parameters: dict | None = None) -> list[Job]:
-    """One job per province (+ national). Paths absolute; fingerprint covers every input."""
+    """One job per province (+ national). Paths absolute; fingerprint covers every input.
+    Jobs get the processed folder, never the raw data folder: workers only render."""
     from lpa_analysis.render import pdf_backend
 
     year_dir = (out_dir / str(year)).resolve()
     backend = pdf_backend() if "pdf" in formats else None
-    common = {"year": year, "lang": lang, "data_dir": str(data_dir.resolve()),
-              "processed_dir": str(processed_dir.resolve()), **(extra_parameters or {})}
+    common = {"year": year, "lang": lang, "processed_dir": str(processed_dir.resolve()),
+              **(extra_parameters or {})}
     options = {"lang": lang, "formats": formats, "backend": backend,
                "shared": _shared_inputs(years, processed_dir, backend)}
     jobs = []
@@ -163,13 +109,7 @@ def prepare_reference(year: int, processed_dir: Path) -> None:
 
     if not reference.is_current(year, processed_dir):
         with local_pool(1) as pool:
-            pool.submit(_prepare_year, year, processed_dir).result()
-
-
-def _prepare_year(year: int, processed_dir: Path) -> None:
-    from lpa_analysis.report import prepare_year  # in the child: statistics stay out of here
-
-    prepare_year(year, processed_dir)
+            pool.submit(reference.prepare, year, processed_dir).result()
 
 
 def _headline(folder: Path) -> dict | None:
@@ -215,7 +155,7 @@ def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult]) -
             "links": links(year_dir / p.code, "report", f"{p.code}/")})
     headers = [i18n.t(f"index.col.{c}", lang) for c in
                ("code", "province", "n", "pass_rate", "ci", "mean", "files")]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates" / "index"),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "index"),
                              autoescape=True)
     body = env.get_template("index.html.j2").render(
         lang=lang, title=i18n.t("report.index.title", lang, year=i18n.year_label(year, lang)),
@@ -242,7 +182,7 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
         log.warning("no PDF renderer (install Debian chromium, or weasyprint): HTML only")
     elif backend == "weasyprint":
         log.warning("Chromium not found: PDFs via WeasyPrint (Thai text extraction is lossy)")
-    jobs = make_jobs(year, chosen, lang=lang, formats=set(formats), data_dir=data_dir,
+    jobs = make_jobs(year, chosen, lang=lang, formats=set(formats),
                      processed_dir=processed_dir, out_dir=out_dir, years=years,
                      national=national, extra_parameters=extra_parameters)
     started = time.perf_counter()
@@ -277,7 +217,7 @@ def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], ind
     year_dir = index.parent
     ok = {r.key for r in results if r.status != "failed"}
     outputs = [index] + [p for job in jobs if job.key in ok for p in _job_outputs(job)]
-    infos = {y: read_build_info(processed_dir / str(y)) for y in years}
+    infos = {y: read_build_info(year_folder(y, processed_dir)) for y in years}
     inputs = sorted({(i["path"], i["size"], i["sha256"]) for info in infos.values()
                      for i in info["inputs"]})
     notebooks = sorted({Path(job.notebook) for job in jobs})
@@ -309,8 +249,7 @@ def run_audit_report(year: int, *, lang: str = "th", formats: set[str] = frozens
     years = ensure_built(year, data_dir, processed_dir)
     prepare_reference(year, processed_dir)
     year_dir = (out_dir / str(year)).resolve()
-    params = {"year": year, "lang": lang, "data_dir": str(data_dir.resolve()),
-              "processed_dir": str(processed_dir.resolve()),
+    params = {"year": year, "lang": lang, "processed_dir": str(processed_dir.resolve()),
               "reports_dir": str(out_dir.resolve())}
     backend = pdf_backend() if "pdf" in formats else None
     manifest = year_dir / "manifest.json"

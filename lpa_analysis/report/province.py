@@ -1,0 +1,480 @@
+"""The province report: each section's tables, sentences and charts for one province, from the
+processed tables and the national reference tables. The notebook `province_report.ipynb`
+narrates; every figure's data is also a table (`write_tables`).
+
+    rep = province_report(2566, "54", lang="th")
+    rep.text("summary"); rep.chart("pass_rate"); rep.show("pass_rate")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lpa_analysis import i18n, plots, reference, stats
+from lpa_analysis.geo import ProvinceInfo, resolve_province
+from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
+from lpa_analysis.processed import DEFAULT_PROCESSED, Processed, load_processed
+from lpa_analysis.report.base import ReportBase, findings_counts
+from lpa_analysis.schema import DIM_PCT, Framework, display_name, to_be_year
+from lpa_analysis.settings import ALPHA, MIN_LAOS_FOR_GAP_CHART
+
+
+@dataclass
+class ProvinceReport(ReportBase):
+    year: int
+    province: ProvinceInfo
+    lang: str
+    processed: Processed
+    history: dict[int, pd.DataFrame]
+    reference: dict[str, pd.DataFrame]
+    frameworks: dict[int, Framework]
+    parameters: dict = field(default_factory=dict)
+
+    # -- data slices --
+    @cached_property
+    def national(self) -> pd.DataFrame:
+        return self.processed.scored_laos
+
+    @cached_property
+    def laos(self) -> pd.DataFrame:
+        return self.national[self.national["province_code"] == self.province.code]
+
+    @property
+    def framework(self) -> Framework:
+        return self.frameworks[self.year]
+
+    @cached_property
+    def previous_year(self) -> int | None:
+        earlier = [y for y in self.history if y < self.year]
+        return max(earlier) if earlier else None
+
+    def _label(self, level: str) -> str:
+        if level == "province":
+            return i18n.province_label(self.province, self.lang)
+        if level == "region":
+            return i18n.region_label(self.province.region, self.lang)
+        return t("chart.national", self.lang)
+
+    # -- tables, one per figure or list; machine-readable column names --
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "summary": self.summary_table(),
+            "pass_rate": self.pass_rate_table(),
+            "bands": stats.band_shares(self.laos),
+            "top_bottom": self.top_bottom(),
+            "movers": self.movers(),
+            "quality": self.quality_table(),
+            "quarantine": self.quarantine_table(),
+            "dimensions": self.dimensions_table(),
+            "types": self.types_table(),
+            "pairwise": stats.pairwise_types(self.laos),
+            "trend": self.trend_table(),
+            "change": self.change_table(),
+            "indicators": self.indicators_table(),
+            "heatmap": self.heatmap_table(),
+            "funnel": self.funnel_table(),
+            "ranks": self.ranks_table(),
+            "integrity": self.integrity_table(),
+            "laos": self.laos_table(),
+        }
+
+    def pass_rate_table(self) -> pd.DataFrame:
+        region = self.national[self.national["region"] == self.province.region]
+        rows = []
+        for level, frame in (("province", self.laos), ("region", region),
+                             ("national", self.national)):
+            rate = stats.pass_rate(frame).iloc[0].to_dict()
+            rows.append({"level": level, "label": self._label(level), **rate})
+        return pd.DataFrame(rows)
+
+    def summary_table(self) -> pd.DataFrame:
+        n_quarantined_laos = self.quarantine_table()["lao_code"].nunique()
+        rates = self.pass_rate_table().set_index("level")
+        bands = self.laos["band"].value_counts()
+        row = {
+            "year": self.year, "province_code": self.province.code,
+            "province_th": self.province.name_th, "province_en": self.province.name_en,
+            "region": self.province.region,
+            "n_registry": self._registry_count(), "n_assessed": len(self.laos),
+            "n_quarantined_laos": n_quarantined_laos,
+            "n_passed": int(rates.loc["province", "passed"]),
+            "pass_rate": rates.loc["province", "rate"],
+            "ci_low": rates.loc["province", "ci_low"], "ci_high": rates.loc["province", "ci_high"],
+            "region_pass_rate": rates.loc["region", "rate"],
+            "national_pass_rate": rates.loc["national", "rate"],
+            "mean_overall": self.laos["overall_pct"].mean(),
+            "median_overall": self.laos["overall_pct"].median(),
+            "national_mean_overall": self.national["overall_pct"].mean(),
+            **{f"n_{b}": int(bands.get(b, 0)) for b in ("excellent", "very_good", "good", "below")},
+        }
+        return pd.DataFrame([row])
+
+    def _registry_count(self) -> int:
+        findings = self.processed.quality_findings
+        missing = findings[(findings["check"] == "coverage")
+                           & findings["lao_code"].astype("string").str[1:3].eq(self.province.code)]
+        return int(len(self.laos) + missing["lao_code"].nunique())
+
+    def _named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out["name"] = [display_name(n, ty) for n, ty in zip(out["name_th"], out["lao_type"])]
+        return out
+
+    def top_bottom(self, n: int = 5) -> pd.DataFrame:
+        ranked = self._named(self.laos.dropna(subset=["overall_pct"]))
+        ranked = ranked.sort_values(["overall_pct", "lao_code"], ascending=[False, True])
+        cols = ["rank_province", "lao_code", "name", "lao_type", "overall_pct", "band"]
+        top = ranked.head(n)[cols].assign(group="top")
+        bottom = ranked.tail(n).iloc[::-1][cols].assign(group="bottom")
+        return pd.concat([top, bottom], ignore_index=True)[["group", *cols]]
+
+    def movers(self) -> pd.DataFrame:
+        if self.previous_year is None:
+            return stats.biggest_movers(None, self.laos)
+        before = self.history[self.previous_year]
+        before = before[before["province_code"] == self.province.code]
+        return stats.biggest_movers(before, self.laos)
+
+    def _province_findings(self, frame: pd.DataFrame) -> pd.DataFrame:
+        codes = frame["lao_code"].astype("string")
+        mine = codes.isin(set(self.laos["lao_code"])) | codes.str[1:3].eq(self.province.code)
+        return frame[mine.fillna(False)]
+
+    def quality_table(self) -> pd.DataFrame:
+        findings = self._province_findings(self.processed.quality_findings)
+        return findings_counts(findings)
+
+    def quarantine_table(self) -> pd.DataFrame:
+        return self._province_findings(self.processed.quarantine)
+
+    def dimensions_table(self) -> pd.DataFrame:
+        province = stats.describe(self.laos).assign(level="province")
+        national = stats.describe(self.national).assign(level="national")
+        return pd.concat([province, national], ignore_index=True)
+
+    def types_table(self) -> pd.DataFrame:
+        groups = stats.type_groups(self.laos)
+        test = stats.compare_types(self.laos).iloc[0]
+        return groups.assign(statistic=test["statistic"], df=test["df"],
+                             p_value=test["p_value"], epsilon2=test["epsilon_sq"],
+                             n_test=test["n"], test_note=test["note"])
+
+    def trend_table(self) -> pd.DataFrame:
+        ref = self.reference
+        province = ref["trend_province"]
+        province = province[province["province_code"] == self.province.code].drop(
+            columns="province_code")
+        region = ref["trend_region"]
+        region = region[region["region"] == self.province.region].drop(columns="region")
+        parts = [province.assign(level="province"), region.assign(level="region"),
+                 ref["trend_national"].assign(level="national")]
+        return pd.concat(parts, ignore_index=True)
+
+    def change_table(self) -> pd.DataFrame:
+        """Paired change from the previous year on the indicators comparable between them."""
+        if self.previous_year is None:
+            return stats.paired_change(None, self.laos).assign(
+                year_a=np.nan, year_b=self.year, n_comparable_indicators=0)
+        a, b = self.previous_year, self.year
+        comparable = stats.comparable_indicators(self.frameworks[a], self.frameworks[b])
+        ids = comparable.loc[comparable["comparable"], "indicator_id"].tolist()
+        method = self.framework.overall_method
+        scores = {y: self._province_indicator_scores(y) for y in (a, b)}
+        rescored = {y: stats.comparable_scores(scores[y], ids, method) for y in (a, b)}
+        change = stats.paired_change(rescored[a], rescored[b], value=[*DIM_PCT, "overall_pct"])
+        return change.assign(year_a=a, year_b=b, n_comparable_indicators=len(ids),
+                             n_excluded_indicators=int((~comparable["comparable"]).sum()))
+
+    def _province_indicator_scores(self, year: int) -> pd.DataFrame:
+        cache = self.__dict__.setdefault("_indicator_scores_by_year", {})
+        if year not in cache:
+            processed = self.processed if year == self.year else \
+                load_processed(year, self.parameters["processed_dir"])
+            cache[year] = processed.indicator_scores_of(self.province.code)
+        return cache[year]
+
+    def _indicator_names(self) -> pd.DataFrame:
+        return pd.DataFrame([{"indicator_id": i.id,
+                              "indicator": i.name_th if self.lang == "th" else i.name_en}
+                             for i in self.framework.indicators])
+
+    def indicators_table(self) -> pd.DataFrame:
+        """stats.indicator_gaps of the province (its rows of the run's reference table)."""
+        return self._indicator_gaps
+
+    @cached_property
+    def _indicator_gaps(self) -> pd.DataFrame:
+        every = self.reference["indicator_gaps"]
+        gaps = every[every["province_code"] == self.province.code].drop(columns="province_code")
+        return gaps.reset_index(drop=True).merge(self._indicator_names(), on="indicator_id",
+                                                 how="left")
+
+    def heatmap_table(self, n: int = 15) -> pd.DataFrame:
+        weakest = self._indicator_gaps.dropna(subset=["attainment_province"])
+        weakest = weakest.sort_values(["attainment_province", "indicator_id"]).head(n)
+        scores = self._province_indicator_scores(self.year)
+        scores = scores[scores["indicator_id"].isin(weakest["indicator_id"])
+                        & ~scores["not_applicable"].astype(bool)]
+        cells = (scores.groupby(["indicator_id", "lao_type"], observed=True)["attainment"]
+                 .mean().rename("attainment").reset_index())
+        order = {i: k for k, i in enumerate(weakest["indicator_id"])}
+        cells = cells.sort_values(["indicator_id", "lao_type"],
+                                  key=lambda s: s.map(order) if s.name == "indicator_id" else s)
+        return cells.merge(self._indicator_names(), on="indicator_id", how="left")
+
+    def funnel_table(self) -> pd.DataFrame:
+        funnel = self.reference["funnel_pass"].copy()
+        funnel["highlight"] = funnel["province_code"] == self.province.code
+        return funnel
+
+    def ranks_table(self) -> pd.DataFrame:
+        ranks = self.reference["rank_uncertainty"]
+        ranks = ranks[ranks["lao_code"].isin(set(self.laos["lao_code"]))]
+        return self._named(ranks.merge(self.laos[["lao_code", "name_th", "lao_type"]],
+                                       on="lao_code", how="left")
+                           .drop(columns=[c for c in ("lao_type_x",) if c in ranks]))
+
+    def integrity_table(self) -> pd.DataFrame:
+        team = self.reference["team_effect"].rename(
+            columns={"estimate": "leniency", "ci_low": "leniency_ci_low",
+                     "ci_high": "leniency_ci_high", "n": "n_model", "note": "team_note"})
+        gap = self.reference["gap"]
+        merged = gap.merge(team[["province_code", "leniency", "leniency_ci_low",
+                                 "leniency_ci_high", "p_holm", "flag", "team_note"]],
+                           on="province_code", how="outer")
+        merged["highlight"] = merged["province_code"] == self.province.code
+        return merged
+
+    def laos_table(self) -> pd.DataFrame:
+        cols = ["lao_code", "name", "lao_type", "assessor_team", *DIM_PCT, "overall_pct",
+                "passed", "band", "self_overall_pct", "gap_overall", "rank_national",
+                "rank_province", "rank_province_type"]
+        table = self._named(self.laos)[cols]
+        if self.previous_year is not None:
+            before = self.history[self.previous_year][["lao_code", "overall_pct"]]
+            table = table.merge(before.rename(columns={"overall_pct": "overall_pct_previous"}),
+                                on="lao_code", how="left")
+            table["change"] = table["overall_pct"] - table["overall_pct_previous"]
+        return table.sort_values(["rank_province", "lao_code"]).reset_index(drop=True)
+
+    # -- sentences (templates in resources/messages.yml; every number computed here) --
+    def subheading(self, key: str) -> str:
+        if key == "top_bottom":
+            return f"### {t('summary.top', self.lang)} / {t('summary.bottom', self.lang)}"
+        if key == "movers":
+            if self.previous_year is None:
+                return "### " + t("summary.no_previous_year", self.lang)
+            return "### " + t("summary.movers", self.lang,
+                              previous_year=year_label(self.previous_year, self.lang))
+        return self.heading(key, level=3)
+
+    def title(self) -> str:
+        return "# " + t_md("report.province.title", self.lang,
+                           province=i18n.province_label(self.province, self.lang),
+                           year=year_label(self.year, self.lang))
+
+    @property
+    def _province_name(self) -> str:
+        return i18n.province_label(self.province, self.lang)
+
+    def _text_summary(self) -> list[str]:
+        s = self.tables["summary"].iloc[0]
+        weakest = self.tables["indicators"].dropna(subset=["attainment_province"]).nsmallest(
+            3, "attainment_province")
+        lang = self.lang
+        return [
+            t_md("summary.assessed", lang, province=self._province_name,
+                 n_assessed=fmt_num(s["n_assessed"]), n_registry=fmt_num(s["n_registry"]),
+                 coverage=fmt_pct(100 * s["n_assessed"] / max(s["n_registry"], 1))),
+            t_md("summary.pass_rate", lang, rate=fmt_pct(100 * s["pass_rate"]),
+                 ci_low=fmt_pct(100 * s["ci_low"]), ci_high=fmt_pct(100 * s["ci_high"]),
+                 region=i18n.region_label(self.province.region, lang),
+                 region_rate=fmt_pct(100 * s["region_pass_rate"]),
+                 national_rate=fmt_pct(100 * s["national_pass_rate"])),
+            t_md("summary.mean_overall", lang, mean=fmt_pct(s["mean_overall"]),
+                 national_mean=fmt_pct(s["national_mean_overall"])),
+            t_md("summary.bands", lang, excellent=fmt_num(s["n_excellent"]),
+                 very_good=fmt_num(s["n_very_good"]), good=fmt_num(s["n_good"]),
+                 below=fmt_num(s["n_below"])),
+            t_md("summary.weakest", lang, indicators=", ".join(
+                f"{i} {n} ({fmt_pct(100 * a)})" for i, n, a in
+                zip(weakest["indicator_id"], weakest["indicator"], weakest["attainment_province"]))),
+        ]
+
+    def _text_data_quality(self) -> list[str]:
+        quality = self.tables["quality"]
+        quarantine = self.tables["quarantine"]
+        n_errors = int(quality.loc[quality["severity"] == "error", "count"].sum())
+        n_warnings = int(quality.loc[quality["severity"] == "warning", "count"].sum())
+        n_checks = sum(self.processed.info["checks"].values())  # the gate's expectations
+        lines = [t("quality.intro", self.lang, n_checks=fmt_num(n_checks))]
+        if n_errors == n_warnings == 0:
+            return [*lines, t("quality.all_passed", self.lang)]
+        lines.append(t("quality.failed", self.lang, n_errors=fmt_num(n_errors),
+                       n_warnings=fmt_num(n_warnings)))
+        if len(quarantine):
+            lines.append(t("quality.quarantined", self.lang, n_rows=fmt_num(len(quarantine)),
+                           n_laos=fmt_num(quarantine["lao_code"].nunique())))
+        return lines
+
+    def _text_types(self) -> list[str]:
+        test = self.tables["types"].iloc[0]
+        if pd.isna(test["p_value"]):
+            return [t("types.too_few", self.lang)]
+        key = "types.test_significant" if test["p_value"] < ALPHA else "types.test_not_significant"
+        return [t("types.intro", self.lang, province=self._province_name),
+                t(key, self.lang, statistic=fmt_num(test["statistic"], 2),
+                  p=fmt_p(test["p_value"]), effect=fmt_num(test["epsilon2"], 3))]
+
+    def _text_change(self) -> list[str]:
+        years = sorted(self.history)
+        lines = [t("trend.intro", self.lang, first_year=year_label(years[0], self.lang),
+                   last_year=year_label(years[-1], self.lang))]
+        change = self.tables["change"]
+        overall = change[change["measure"] == "overall_pct"]
+        if self.previous_year is None or overall.empty or pd.isna(overall.iloc[0]["p_value"]):
+            return [*lines, t("trend.single_year", self.lang)]
+        row = overall.iloc[0]
+        key = "trend.change_significant" if row["p_value"] < ALPHA else \
+            "trend.change_not_significant"
+        return [*lines, t(key, self.lang, n_pairs=fmt_num(row["n_pairs"]),
+                          previous_year=year_label(self.previous_year, self.lang),
+                          year=year_label(self.year, self.lang),
+                          median_change=fmt_signed(row["median_change"]),
+                          p=fmt_p(row["p_value"]))]
+
+    def _text_indicators(self) -> list[str]:
+        gaps = self.tables["indicators"].dropna(subset=["q_value"])
+        below = gaps[(gaps["q_value"] < ALPHA) & (gaps["difference"] < 0)]
+        return [t("indicators.intro", self.lang, province=self._province_name),
+                t("indicators.n_significant", self.lang, n_significant=fmt_num(len(below)),
+                  n_indicators=fmt_num(len(gaps)), alpha=f"{ALPHA:g}")]
+
+    def _text_benchmarking(self) -> list[str]:
+        me = self.tables["funnel"]
+        me = me[me["highlight"]]
+        lines = [t("benchmarking.funnel_intro", self.lang)]
+        if not me.empty and isinstance(me.iloc[0]["outside_998"], str):
+            row = me.iloc[0]
+            if row["outside_998"] != "within":
+                position = f"{row['outside_998']}998"
+            elif row["outside_95"] != "within":
+                position = f"{row['outside_95']}95"
+            else:
+                position = "within"
+            lines.append(t("benchmarking.funnel_position", self.lang,
+                           province=self._province_name,
+                           position=t(f"benchmarking.position.{position}", self.lang)))
+        return lines
+
+    def _text_integrity(self) -> list[str]:
+        table = self.tables["integrity"]
+        me = table[table["highlight"]]
+        lines = [t("integrity.intro", self.lang)]
+        if me.empty or pd.isna(me.iloc[0]["mean_gap"]):
+            return lines
+        row = me.iloc[0]
+        national_gap = self.national["gap_overall"].mean()
+        lines.append(t("integrity.gap", self.lang, mean_gap=fmt_signed(row["mean_gap"]),
+                       national_gap=fmt_signed(national_gap)))
+        if not pd.isna(row["leniency"]):
+            lines.append(t("integrity.leniency", self.lang, province=self._province_name,
+                           leniency=fmt_signed(row["leniency"]),
+                           ci_low=fmt_signed(row["leniency_ci_low"]),
+                           ci_high=fmt_signed(row["leniency_ci_high"])))
+        return lines
+
+    def _text_method_notes(self) -> list[str]:
+        threshold = fmt_num(self.framework.pass_threshold)
+        return [f"- {t('method.scores', self.lang, threshold=threshold)}",
+                *(f"- {t(k, self.lang)}" for k in ("method.ci", "method.fdr", "method.funnel",
+                                                   "method.ranks", "method.years"))]
+
+    # -- charts --
+    def _chart_pass_rate(self):
+        rates = self.tables["pass_rate"].assign(highlight=lambda d: d["level"] == "province")
+        return plots.bar_with_ci(rates, lang=self.lang, pass_mark=None)
+
+    def _chart_dimensions(self):
+        return plots.dimension_boxplot(self.national, province_code=self.province.code,
+                                       lang=self.lang)
+
+    def _chart_types(self):
+        return plots.type_comparison(self.laos, lang=self.lang, pass_mark=self.pass_mark)
+
+    def _chart_trend(self):
+        trend = self.tables["trend"]
+        trend = trend[trend["measure"] == "overall_pct"].assign(
+            series=lambda d: [self._label(level) for level in d["level"]],
+            value=lambda d: d["estimate"])
+        return plots.trend_lines(trend, lang=self.lang, highlight=self._label("province"),
+                                 pass_mark=self.pass_mark)
+
+    def _chart_indicators(self):
+        gaps = self.tables["indicators"].dropna(subset=["difference", "q_value"])
+        gaps = gaps[gaps["n_province"] >= MIN_LAOS_FOR_GAP_CHART]
+        weakest = gaps.nsmallest(12, "difference").assign(
+            label=lambda d: d["indicator_id"] + " " + d["indicator"].fillna(""))
+        return plots.indicator_gap_bars(weakest, lang=self.lang)
+
+    def _chart_heatmap(self):
+        cells = self.tables["heatmap"].assign(
+            row=lambda d: d["indicator_id"] + " " + d["indicator"].fillna(""),
+            col=lambda d: [i18n.lao_type_label(x, self.lang, short=True) for x in d["lao_type"]],
+            value=lambda d: d["attainment"])
+        return plots.heatmap(cells, lang=self.lang)
+
+    def _chart_funnel(self):
+        funnel = self.tables["funnel"]
+        target = float(funnel["target"].dropna().iloc[0])
+        curve = stats.funnel_curve(target, range(1, int(funnel["n"].max()) + 20))
+        points = funnel.rename(columns={"province_code": "unit"})
+        points["label"] = [i18n.province_label(u, self.lang) for u in points["unit"]]
+        return plots.funnel_plot(points, curve, target=target, lang=self.lang,
+                                 highlight=self.province.code)
+
+    def _chart_ranks(self):
+        ranks = self.tables["ranks"].sort_values("rank_median").head(30)
+        ranks = ranks.assign(unit=ranks["lao_code"], label=ranks["name"],
+                             rank=ranks["rank_median"], rank_low=ranks["rank_p05"],
+                             rank_high=ranks["rank_p95"])
+        return plots.rank_interval_plot(ranks, lang=self.lang)
+
+    def _chart_integrity(self):
+        return plots.gap_scatter(self.laos, lang=self.lang, pass_mark=self.pass_mark)
+
+    # -- section registry: what rep.text(name) and rep.chart(name) call --
+    TEXTS = {"summary": _text_summary, "data_quality": _text_data_quality,
+             "types": _text_types, "change": _text_change, "indicators": _text_indicators,
+             "benchmarking": _text_benchmarking, "integrity": _text_integrity,
+             "method_notes": _text_method_notes}
+    CHARTS = {"pass_rate": _chart_pass_rate, "dimensions": _chart_dimensions,
+              "types": _chart_types, "trend": _chart_trend, "indicators": _chart_indicators,
+              "heatmap": _chart_heatmap, "funnel": _chart_funnel, "ranks": _chart_ranks,
+              "integrity": _chart_integrity}
+
+
+def province_report(year: int = 2566, province: str | int = "54", *, lang: str = "th",
+                    processed_dir: str | Path = DEFAULT_PROCESSED) -> ProvinceReport:
+    """Everything one province report shows, from the processed tables only. Builds nothing:
+    an unbuilt year is an error that names the command to run."""
+    year = to_be_year(year)
+    i18n.check_lang(lang)
+    processed_dir = Path(processed_dir)
+    processed = load_processed(year, processed_dir)
+    history = reference.history(year, processed_dir)
+    return ProvinceReport(
+        year=year, province=resolve_province(province), lang=lang, processed=processed,
+        history=history, reference=reference.load(year, processed_dir),
+        frameworks={y: load_processed(y, processed_dir).framework for y in history},
+        parameters={"year": year, "province": str(province), "lang": lang,
+                    "processed_dir": str(processed_dir)},
+    )
+
+
