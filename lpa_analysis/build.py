@@ -26,10 +26,21 @@ from lpa_analysis.files import replace_dir, staging_dir
 from lpa_analysis.log import log
 from lpa_analysis.processed import (BUILD_FORMAT, BUILD_INFO, CSV_TABLES, DEFAULT_PROCESSED,
                                     FRAMEWORK_FILE, read_build_info, year_folder)
-from lpa_analysis.provenance import sha256_file
+from lpa_analysis.package_data import EXPECTATIONS
+from lpa_analysis.provenance import PACKAGE_DIR, files_fingerprint, sha256_file
 from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
 
 DEFAULT_DATA = Path("data/demo")
+# The code a build's result depends on: a change to one of these, or to the year's reviewed
+# suites, makes built years stale (report code changes only re-render).
+BUILD_MODULES = ("build.py", "readers.py", "quality.py", "scoring.py",
+                 "reconcile.py", "schema.py", "geo.py")
+
+
+def build_code_key(year: int) -> str:
+    """Hash of the build-stage modules and the year's expectation suites."""
+    return files_fingerprint([*(PACKAGE_DIR / m for m in BUILD_MODULES),
+                              *sorted(EXPECTATIONS.glob(f"*-{to_be_year(year)}.json"))])
 RECORDED_PACKAGES = ("pandas", "numpy", "pyarrow", "great_expectations", "scipy", "statsmodels")
 
 
@@ -187,6 +198,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
                        in quality.generate_suites(folder.framework).items()
                        if table != "published" or published is not None},
             "format": BUILD_FORMAT,
+            "code": build_code_key(year),
             "versions": _versions(),
             "timings_s": timings,
         }
@@ -208,7 +220,7 @@ def build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
     if not (folder / BUILD_INFO).is_file():
         return False
     info = read_build_info(folder)
-    if info.get("format") != BUILD_FORMAT:
+    if info.get("format") != BUILD_FORMAT or info.get("code") != build_code_key(year):
         return False
     for item in info.get("inputs", []):
         path = Path(data_dir) / item["path"]

@@ -53,11 +53,17 @@ def files_fingerprint(paths, root: Path = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
+def package_files(root: Path = PACKAGE_DIR) -> list[Path]:
+    """Every file of the package, through the linked notebooks/ and expectations/ folders."""
+    return [Path(folder) / name for folder, dirs, names in os.walk(root, followlinks=True)
+            if "__pycache__" not in Path(folder).parts for name in names]
+
+
 @cache
 def code_fingerprint() -> str:
-    """Every file of the package (code, notebooks, templates, fonts): a change re-renders."""
-    return files_fingerprint(p for p in PACKAGE_DIR.rglob("*")
-                             if p.is_file() and "__pycache__" not in p.parts)
+    """Every file of the package (code, notebooks, suites, templates, fonts): a change
+    re-renders."""
+    return files_fingerprint(package_files())
 
 
 def git_state(path: Path = PACKAGE_DIR) -> dict:

@@ -69,7 +69,8 @@ def lab(
     from lpa_analysis.package_data import NOTEBOOKS
 
     notebooks = NOTEBOOKS.resolve()  # in a checkout: the project's notebooks/ folder
-    project = notebooks.parent
+    # Installed from a wheel the notebooks sit in site-packages: data goes beside the user.
+    project = notebooks.parent if (notebooks.parent / "pyproject.toml").is_file() else Path.cwd()
     data = (data or project / "data" / "demo").resolve()
     processed = (processed or project / "data" / "processed").resolve()
     years = build_all(data, processed)

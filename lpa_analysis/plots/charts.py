@@ -218,7 +218,7 @@ def indicator_gap_bars(gaps: pd.DataFrame, *, lang: str, scale: float = 100,
     ax.grid(axis="y", visible=False)
     fig.legend(handles=[
         Line2D([], [], marker="o", linestyle="", color=HIGHLIGHT,
-               label=i18n.t("chart.fdr_significant", lang).replace("0.05", f"{alpha:g}")),
+               label=i18n.t("chart.fdr_significant", lang, alpha=f"{alpha:g}")),
         Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                markeredgecolor=NATIONAL, label=i18n.t("chart.not_significant", lang)),
     ], loc="outside lower center", ncols=2)

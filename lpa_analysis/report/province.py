@@ -293,6 +293,7 @@ class ProvinceReport(ReportBase):
                  n_assessed=fmt_num(s["n_assessed"]), n_registry=fmt_num(s["n_registry"]),
                  coverage=fmt_pct(100 * s["n_assessed"] / max(s["n_registry"], 1))),
             t_md("summary.pass_rate", lang, rate=fmt_pct(100 * s["pass_rate"]),
+                 threshold=f"{self.pass_mark:g}",
                  ci_low=fmt_pct(100 * s["ci_low"]), ci_high=fmt_pct(100 * s["ci_high"]),
                  region=i18n.region_label(self.province.region, lang),
                  region_rate=fmt_pct(100 * s["region_pass_rate"]),

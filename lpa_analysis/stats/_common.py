@@ -31,6 +31,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from lpa_analysis.geo import REGION_PROVINCES
 from lpa_analysis.schema import DIM_PCT, LAO_TYPE_ORDER
+from lpa_analysis.settings import ALPHA
 
 NOT_ENOUGH_DATA = "not_enough_data"
 NO_VARIATION = "no_variation"
@@ -125,7 +126,7 @@ def values(rows: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(rows[column], errors="coerce").dropna().to_numpy(dtype=float)
 
 
-def wilson(count: float, n: float, alpha: float = 0.05) -> tuple[float, float]:
+def wilson(count: float, n: float, alpha: float = ALPHA) -> tuple[float, float]:
     """Wilson score interval (statsmodels; equals R prop.test(correct=FALSE)); NaN when n = 0."""
     if not n:
         return np.nan, np.nan
@@ -134,7 +135,7 @@ def wilson(count: float, n: float, alpha: float = 0.05) -> tuple[float, float]:
     return min(float(low), count / n), max(float(high), count / n)
 
 
-def t_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, str | None]:
+def t_interval(x: np.ndarray, confidence: float = 1 - ALPHA) -> tuple[float, float, str | None]:
     """Student-t CI of the mean, and a note when it cannot be computed.
 
     Identical values give the degenerate interval [mean, mean] with 'no_variation'.

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats as st
 
 from lpa_analysis.schema import DIM_PCT, DIMENSION_IDS, Framework, Indicator
+from lpa_analysis.settings import ALPHA
 from lpa_analysis.stats._common import (
     MISSING_YEAR, NO_VARIATION, NOT_ENOUGH_DATA, as_list, finite_or_nan, groups, select, tidy,
 )
@@ -79,7 +80,7 @@ def _signed_rank(part: pd.DataFrame) -> dict:
     row = {"n_pairs": len(d)}
     if len(d) == 0:
         return {**row, "note": NOT_ENOUGH_DATA}
-    ci = st.quantile_test(d, q=0, p=0.5).confidence_interval(0.95)
+    ci = st.quantile_test(d, q=0, p=0.5).confidence_interval(1 - ALPHA)
     nonzero = d[d != 0]
     row |= {"median_a": part["value_a"].median(), "median_b": part["value_b"].median(),
             "median_change": float(np.median(d)), "ci_low": finite_or_nan(ci.low),

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats as st
 from statsmodels.stats.multitest import multipletests
 
+from lpa_analysis.settings import ALPHA
 from lpa_analysis.stats._common import ALL_NOT_APPLICABLE, NO_VARIATION, NOT_ENOUGH_DATA, PILOT
 
 GAP_COLUMNS = ["indicator_id", "dimension", "n_province", "attainment_province", "n_rest",
@@ -150,7 +151,7 @@ def _welch(n_p, mean_p, ss_p, const_p, n_r, mean_r, ss_r, const_r) -> dict:
     tested = note == ""
     margin = np.full(len(note), np.nan)
     p_value = np.full(len(note), np.nan)
-    margin[tested] = st.t.ppf(0.975, df[tested]) * se[tested]
+    margin[tested] = st.t.ppf(1 - ALPHA / 2, df[tested]) * se[tested]
     p_value[tested] = 2 * st.t.sf(np.abs(statistic[tested]), df[tested])
     return {"n_province": n_p, "attainment_province": np.where(n_p > 0, mean_p, np.nan),
             "n_rest": n_r, "attainment_rest": np.where(n_r > 0, mean_r, np.nan),

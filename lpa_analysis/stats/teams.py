@@ -35,6 +35,7 @@ import statsmodels.api as sm
 from scipy import stats as st
 from statsmodels.stats.multitest import multipletests
 
+from lpa_analysis.settings import ALPHA
 from lpa_analysis.stats._common import (
     NO_VARIATION, NOT_ENOUGH_DATA, SINGLE_GROUP, groups, t_interval, tidy, values,
 )
@@ -49,7 +50,7 @@ LOG_AREA = "log_area_km2"
 AREA_MISSING = "area_missing"
 
 
-def team_effect(scored: pd.DataFrame, unit: str = "province_code", level: float = 0.95,
+def team_effect(scored: pd.DataFrame, unit: str = "province_code", level: float = 1 - ALPHA,
                 adjust: Literal["holm"] | None = "holm") -> pd.DataFrame:
     """Each unit's verification leniency in percentage points (positive = lenient), with CI.
 
@@ -88,7 +89,7 @@ def team_effect(scored: pd.DataFrame, unit: str = "province_code", level: float 
 
 
 def gap_model(scored: pd.DataFrame, unit: str = "province_code",
-              level: float = 0.95) -> pd.DataFrame:
+              level: float = 1 - ALPHA) -> pd.DataFrame:
     """The fitted gap model's terms: intercept, lao_type[<type>] (against the most common type),
     log_area_km2, area_missing (when some areas are missing) and u[<unit>] (sum-to-zero
     province effects on the gap, NOT yet turned into leniency). Columns: term, estimate, se,
@@ -188,7 +189,7 @@ def _design(data: pd.DataFrame, unit: str, provinces: list[str]) -> tuple[np.nda
 
 def self_vs_verified_gap(scored: pd.DataFrame, unit: str = "province_code",
                          indicator_scores: pd.DataFrame | None = None,
-                         level: float = 0.95) -> pd.DataFrame:
+                         level: float = 1 - ALPHA) -> pd.DataFrame:
     """Self-assessed minus verified overall % per unit (positive = LAOs rated themselves higher).
 
     Columns: unit, n, mean_gap, median_gap, sd_gap, ci_low, ci_high (t interval of the mean),
