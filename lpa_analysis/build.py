@@ -33,7 +33,7 @@ from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
 DEFAULT_DATA = Path("data/demo")
 # The code a build's result depends on: a change to one of these, or to the year's reviewed
 # suites, makes built years stale (report code changes only re-render).
-BUILD_MODULES = ("build.py", "readers.py", "quality.py", "scoring.py",
+BUILD_MODULES = ("build.py", "readers.py", "rules.py", "quality.py", "scoring.py",
                  "reconcile.py", "schema.py", "geo.py")
 
 

@@ -3,8 +3,9 @@
 The readers (readers.py) find what is wrong inside the file; here scores and published results are
 also checked against a framework and a registry: known indicators and LAOs, points on the
 allowed levels, N/A only where an indicator does not apply, pass and band consistent with the
-overall %. The build's quality gate (GX) runs the full rule set; this is the quick look an
-analyst takes before handing a file over.
+overall %. The rules are rules.py's, shared with the build's quality gate (GX): for the same
+file, the rules both run report the same problem on the same row with the same id, severity
+and message — this is the quick look an analyst takes before handing a file over, in pandas.
 """
 
 from __future__ import annotations
@@ -15,18 +16,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from lpa_analysis import geo
+from lpa_analysis import geo, rules
 from lpa_analysis.errors import InputError, Problem
 from lpa_analysis.readers import (
     Loaded, find_input, input_candidates, read_published, read_registry, read_scores,
 )
 from lpa_analysis.log import log
+from lpa_analysis.rules import Rule, level_list, level_text
 from lpa_analysis.schema import (
     DIM_PCT, LAO_TYPE_ORDER, LAO_TYPE_TH, SOURCE_ROW, Framework, LaoType, load_framework,
     to_be_year,
 )
 
 KINDS = ("registry", "framework", "scores", "published")
+POINTS = ("self_points", "verified_points")
+POINTS_PRESENT = dict(zip(POINTS, (rules.SELF_PRESENT, rules.VERIFIED_PRESENT)))
 # Published % carry two decimals, so the mean of five rounded values may be off by ~0.005.
 _MEAN_TOLERANCE = 0.011
 
@@ -122,8 +126,8 @@ def check_file(path: str | Path, kind: str, *, framework: str | Path | None = No
         return _check_framework(path)
     if kind == "registry":
         loaded = read_registry(path)
-        return CheckReport(path, kind, registry_summary(loaded), list(loaded.problems),
-                           encoding=loaded.encoding)
+        return CheckReport(path, kind, registry_summary(loaded),
+                           [*loaded.problems, *check_registry(loaded)], encoding=loaded.encoding)
     loaded = read_scores(path) if kind == "scores" else read_published(path)
     notes: list[str] = []
     fw, reg = _references(path, framework, registry, data_dir, year, notes)
@@ -138,9 +142,10 @@ def check_file(path: str | Path, kind: str, *, framework: str | Path | None = No
         missing = sorted(set(reg["lao_code"].dropna()) - set(loaded.frame["lao_code"].dropna()))
         summary["registry_laos_missing"] = len(missing)
         if missing:
+            rule = rules.LAOS_MISSING
             problems.append(Problem(
-                "warning", f"{len(missing):,} LAOs of the registry have no rows here, e.g. "
-                f"{', '.join(missing[:5])}", file=str(path), check="laos_missing"))
+                rule.severity, rule.message.format(n=len(missing), examples=", ".join(missing[:5])),
+                file=str(path), check=rule.id))
     return CheckReport(path, kind, summary, problems, notes, loaded.encoding)
 
 
@@ -161,10 +166,12 @@ def _references(path: Path, framework, registry, data_dir, year,
     reg = None
     if registry is not None:
         loaded = read_registry(registry)
-        reg = loaded.frame[loaded.frame["lao_code"].notna()]
+        # As in the gate: a registry row with an error is quarantined, its LAO unknown.
+        reg = loaded.frame[loaded.frame["lao_code"].notna()
+                           & ~loaded.frame[SOURCE_ROW].isin(loaded.error_rows)]
         if loaded.errors:
-            notes.append(f"registry {registry} has {len(loaded.errors):,} errors "
-                         "(check it with --kind registry)")
+            notes.append(f"registry {registry} has {len(loaded.errors):,} errors: their LAOs "
+                         "count as not in it (check it with --kind registry)")
     notes.append(f"framework: {framework}" if fw else
                  "not checked against a framework (give --framework, or --data and --year)")
     notes.append(f"registry: {registry}" if reg is not None else
@@ -212,6 +219,18 @@ def _counts(values: pd.Series, order: list[str]) -> dict[str, int]:
     return {k: int(counts.get(k, 0)) for k in order if counts.get(k, 0)}
 
 
+def check_registry(loaded: Loaded) -> list[Problem]:
+    """Office locations outside the gate's Thailand box that the reader's wider box let
+    through; a row the reader already flagged keeps the reader's finding, as in the gate."""
+    flagged = {p.row for p in loaded.problems if p.check == rules.OUTSIDE_THAILAND.id}
+    f = loaded.frame[~loaded.frame[SOURCE_ROW].isin(flagged)]
+    out = _Findings(loaded)
+    for column, (lo, hi) in (("lat", rules.THAILAND_LAT), ("lon", rules.THAILAND_LON)):
+        out.add(f[f[column].notna() & ~f[column].between(lo, hi)], rules.OUTSIDE_THAILAND,
+                column)
+    return out.problems
+
+
 # ----------------------------------------------------------------------------- scores
 
 def _scores_summary(loaded: Loaded, reg: pd.DataFrame | None) -> dict:
@@ -232,71 +251,101 @@ def _scores_summary(loaded: Loaded, reg: pd.DataFrame | None) -> dict:
 
 def check_scores(loaded: Loaded, framework: Framework | None,
                  registry: pd.DataFrame | None) -> list[Problem]:
-    """Scores against framework and registry. Rows the reader already rejected are skipped."""
-    f = loaded.frame[~loaded.frame[SOURCE_ROW].isin(loaded.error_rows)]
-    f = f[f["lao_code"].notna() & f["indicator_id"].notna()]
+    """Scores against framework and registry, row by row as the gate checks them."""
+    f = loaded.frame
     out = _Findings(loaded)
-    dup = f.duplicated(["lao_code", "indicator_id"], keep=False)
-    for (code, ind), rows in f[dup].groupby(["lao_code", "indicator_id"]):
-        out.add(rows.iloc[1:], "duplicate_row",
-                f"LAO {code} indicator {ind} is already in row {rows[SOURCE_ROW].iloc[0]}")
-    applicable = ~f["not_applicable"]
-    out.add(f[applicable & f["self_points"].isna()], "missing_self_points",
-            "no self-assessment points (and not marked not applicable)", column="self_points")
-    out.add(f[f["not_applicable"] & (f["self_points"].notna() | f["verified_points"].notna())],
-            "points_on_not_applicable", "marked not applicable but carries points (ignored)",
-            severity="warning")
+    _repeats(out, f, ["lao_code", "indicator_id"], rules.LAO_INDICATOR_UNIQUE, "indicator_id")
+    na = f["not_applicable"]
+    for column, rule in POINTS_PRESENT.items():
+        # As the gate: its level key 'indicator|points' is empty without an indicator too.
+        no_level = (f[column].isna() & ~na) | (f[column].notna() & f["indicator_id"].isna())
+        out.add(f[no_level], rule, column)
+    readable = f[~f[SOURCE_ROW].isin(loaded.error_rows)]
+    out.add(readable[readable["not_applicable"] & (readable["self_points"].notna()
+                                                   | readable["verified_points"].notna())],
+            rules.POINTS_ON_NOT_APPLICABLE, "not_applicable")
     if registry is not None:
-        known = f["lao_code"].isin(registry["lao_code"])
-        out.add(f[~known], "unknown_lao", "LAO {lao_code} is not in the registry",
-                column="lao_code")
+        out.add(f[f["lao_code"].notna() & ~f["lao_code"].isin(registry["lao_code"])],
+                rules.LAO_IN_REGISTRY, "lao_code")
     if framework is None:
         return out.problems
-    ids = {i.id for i in framework.indicators}
-    out.add(f[~f["indicator_id"].isin(ids)], "unknown_indicator",
-            f"indicator {{indicator_id}} is not in the LPA {framework.year} framework",
-            column="indicator_id")
-    f = f[f["indicator_id"].isin(ids)]
-    for ind_id, rows in f.groupby("indicator_id"):
-        indicator = framework.indicator(ind_id)
-        levels = sorted(indicator.levels)
-        for column in ("self_points", "verified_points"):
-            points = rows[column]
-            off = points.notna() & ~points.round(6).isin([round(v, 6) for v in levels])
-            out.add(rows[off], "points_not_a_level",
-                    f"{{{column}}} is not an allowed level of indicator {ind_id} "
-                    f"({', '.join(f'{v:g}' for v in levels)})", column=column)
+    known = f["indicator_id"].isin({i.id for i in framework.indicators})
+    out.add(f[f["indicator_id"].notna() & ~known], rules.INDICATOR_KNOWN, "indicator_id",
+            year=framework.year)
+    f = f[known]
+    _check_points(out, f, framework)
     if registry is not None:
-        pairs = pd.DataFrame([(i.id, t.value, i.applies(t)) for i in framework.indicators
-                              for t in LaoType], columns=["indicator_id", "lao_type", "applies"])
-        typed = (f.merge(registry[["lao_code", "lao_type"]], on="lao_code")
-                 .merge(pairs, on=["indicator_id", "lao_type"]))
-        applies = typed["applies"]
-        out.add(typed[typed["not_applicable"] & applies], "not_applicable_but_applies",
-                "marked not applicable, but indicator {indicator_id} applies to {lao_type}",
-                column="not_applicable")
-        out.add(typed[~typed["not_applicable"] & ~applies], "scored_but_not_applicable",
-                "indicator {indicator_id} does not apply to {lao_type}: mark it not applicable "
-                "(its points are not counted)", column="not_applicable", severity="warning")
+        _check_applicability(out, f, framework, registry)
     return out.problems
 
 
+def _check_points(out: _Findings, f: pd.DataFrame, framework: Framework) -> None:
+    """Points on their indicator's levels; on a graded indicator (3+ levels) self and verified
+    not at opposite ends of its scale. Compared as the gate does: 'indicator|points' keys."""
+    indicators = framework.indicators
+    allowed = {f"{i.id}|{level_text(v)}" for i in indicators for v in i.levels}
+    levels = {i.id: level_list(i.levels) for i in indicators}
+    for column in POINTS:
+        key = f["indicator_id"] + "|" + _level_texts(f[column])
+        off = f[key.notna() & ~key.isin(allowed)]
+        out.add(off.assign(levels=off["indicator_id"].map(levels)), rules.POINTS_IN_LEVELS,
+                column)
+    full_gaps = {i.id: level_text(max(i.levels) - min(i.levels)) for i in indicators
+                 if len(set(i.levels)) > 2}
+    gap = _level_texts((f["self_points"] - f["verified_points"]).abs())
+    out.add(f[gap.eq(f["indicator_id"].map(full_gaps))], rules.SELF_VERIFIED_GAP,
+            "verified_points")
+
+
+def _level_texts(points: pd.Series) -> pd.Series:
+    """Points as rules.level_text writes them, each distinct value formatted once."""
+    return points.map({v: level_text(v) for v in points.dropna().unique()})
+
+
+def _check_applicability(out: _Findings, f: pd.DataFrame, framework: Framework,
+                         registry: pd.DataFrame) -> None:
+    """Not applicable exactly where the indicator does not apply to the LAO's type."""
+    pairs = pd.DataFrame([(i.id, t.value, i.applies(t)) for i in framework.indicators
+                          for t in LaoType], columns=["indicator_id", "lao_type", "applies"])
+    typed = (f.merge(registry[["lao_code", "lao_type"]], on="lao_code")
+             .merge(pairs, on=["indicator_id", "lao_type"]))
+    na, applies = typed["not_applicable"], typed["applies"]
+    out.add(typed[na & applies], rules.NOT_APPLICABLE_ALLOWED, "not_applicable")
+    out.add(typed[~na & ~applies], rules.INAPPLICABLE_SCORED, "not_applicable")
+
+
+def _repeats(out: _Findings, f: pd.DataFrame, key: list[str], rule: Rule, column: str) -> None:
+    """Every copy of a repeated key but the first, which the gate keeps (a key whose parts
+    are all empty is no key)."""
+    f = f[f.duplicated(key, keep=False) & f[key].notna().any(axis=1)]
+    kept = f.groupby(key, dropna=False)[SOURCE_ROW].transform("min")
+    later = f[f[SOURCE_ROW] != kept]
+    out.add(later.assign(kept=kept[later.index]), rule, column)
+
+
 class _Findings:
-    """Problems for whole rows of a read table, each pointing at its file row."""
+    """Problems for whole rows of a read table, each pointing at its file row. As in the gate,
+    a finding about an empty value on a row with a reader error is left out: the reader could
+    not read the cell, and its error says so."""
 
     def __init__(self, loaded: Loaded):
         self.loaded, self.problems = loaded, []
+        self.error_rows = loaded.error_rows
 
-    def add(self, rows: pd.DataFrame, check: str, message: str, column: str | None = None,
-            severity: str = "error") -> None:
-        header = self.loaded.headers.get(column, column) if column else None
+    def add(self, rows: pd.DataFrame, rule: Rule, column: str, **fields) -> None:
+        """One `rule` problem per row about `column`; the message's fields from `fields`, the
+        row's cells and {column}."""
+        header = self.loaded.headers.get(column, column)
+        template = rule.message + rule.detail
         for row in rows.to_dict("records"):
-            value = row.get(column) if column else None
+            value = None if pd.isna(row[column]) else row[column]
+            if value is None and row[SOURCE_ROW] in self.error_rows:
+                continue
             self.problems.append(Problem(
-                severity, message.format(**row), file=str(self.loaded.path),
-                row=int(row[SOURCE_ROW]), column=header, lao_code=row.get("lao_code"),
-                indicator_id=row.get("indicator_id"), check=check,
-                value=None if value is None or pd.isna(value) else str(value)))
+                rule.severity, template.format(**row, column=column, **fields),
+                file=str(self.loaded.path), row=int(row[SOURCE_ROW]), column=header,
+                lao_code=row.get("lao_code"), indicator_id=row.get("indicator_id"),
+                check=rule.id, value=None if value is None else str(value)))
 
 
 # ----------------------------------------------------------------------------- published
@@ -314,31 +363,25 @@ def _published_summary(loaded: Loaded) -> dict:
 
 def check_published(loaded: Loaded, framework: Framework | None,
                     registry: pd.DataFrame | None) -> list[Problem]:
-    f = loaded.frame[~loaded.frame[SOURCE_ROW].isin(loaded.error_rows)]
-    f = f[f["lao_code"].notna() & f["overall_pct"].notna()]
+    """The gate's rules, then pass, band and overall against each other under the framework
+    (on readable rows; the build leaves those to its reconciliation)."""
+    f = loaded.frame
     out = _Findings(loaded)
-    dup = f["lao_code"].duplicated(keep="first")
-    out.add(f[dup], "duplicate_row", "LAO {lao_code} appears more than once",
-            column="lao_code")
+    _repeats(out, f, ["lao_code"], rules.LAO_CODE_UNIQUE, "lao_code")
     if registry is not None:
-        out.add(f[~f["lao_code"].isin(registry["lao_code"])], "unknown_lao",
-                "LAO {lao_code} is not in the registry", column="lao_code")
+        out.add(f[f["lao_code"].notna() & ~f["lao_code"].isin(registry["lao_code"])],
+                rules.LAO_IN_REGISTRY, "lao_code")
     if framework is None:
         return out.problems
+    f = f[~f[SOURCE_ROW].isin(loaded.error_rows) & f["overall_pct"].notna()]
     should_pass = f["overall_pct"] >= framework.pass_threshold
-    out.add(f[should_pass != f["passed"]], "passed_mismatch",
-            f"passed is {{passed}} but overall {{overall_pct}} % vs the pass threshold "
-            f"{framework.pass_threshold:g} %", column="passed")
+    out.add(f[should_pass != f["passed"]], rules.PASSED_MISMATCH, "passed",
+            threshold=framework.pass_threshold)
     band = f["overall_pct"].map(framework.band_of)
-    out.add(f.assign(expected=band)[band != f["band"]], "band_mismatch",
-            "band {band} does not match overall {overall_pct} % (expected {expected})",
-            column="band")
+    out.add(f.assign(expected=band)[band != f["band"]], rules.BAND_MISMATCH, "band")
     if framework.overall_method == "mean_of_dimensions":
         off = (f[DIM_PCT].mean(axis=1) - f["overall_pct"]).abs() > _MEAN_TOLERANCE
-        out.add(f[off], "overall_not_mean",
-                "overall {overall_pct} % is not the mean of the five dimension % "
-                "(framework overall_method: mean_of_dimensions)", column="overall_pct",
-                severity="warning")
+        out.add(f[off], rules.OVERALL_NOT_MEAN, "overall_pct")
     return out.problems
 
 
@@ -362,6 +405,7 @@ def _check_framework(path: Path) -> CheckReport:
         "bands": {b.id: b.min_pct for b in fw.bands},
     }
     per_dim = Counter(i.dimension for i in counted)
-    problems = [Problem("warning", f"dimension {d.id} has no counted indicator", file=str(path),
-                        check="empty_dimension") for d in fw.dimensions if not per_dim[d.id]]
+    rule = rules.EMPTY_DIMENSION
+    problems = [Problem(rule.severity, rule.message.format(dimension=d.id), file=str(path),
+                        check=rule.id) for d in fw.dimensions if not per_dim[d.id]]
     return CheckReport(path, "framework", summary, problems, encoding="utf-8")

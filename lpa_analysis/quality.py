@@ -35,6 +35,8 @@ source row) and quarantines the later ones, naming the row that was kept. Reader
 become findings too (the reader's check name); a reader error quarantines its row. Where a
 reader already reports a rule the suite states (same check name, same row), the reader's
 finding is kept and GX's dropped.
+
+Check ids, severities and messages come from rules.py, shared with `lpa check`.
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lpa_analysis import rules
 from lpa_analysis.errors import Problem
 from lpa_analysis.geo import all_provinces
 from lpa_analysis.package_data import EXPECTATIONS
+from lpa_analysis.rules import Rule, level_list, level_text
 from lpa_analysis.schema import (
     DIM_PCT,
     FINDINGS_COLUMNS,
@@ -63,29 +67,31 @@ from lpa_analysis.schema import (
 
 EXPECTATIONS_DIR = EXPECTATIONS
 TABLES = ("registry", "scores", "published")
-# Office locations outside Thailand's bounding box are typos (the real registry has a few 5.0).
-THAILAND_LAT = (5.6, 20.5)
-THAILAND_LON = (97.3, 105.7)
 SEVERITY = {"critical": "error", "warning": "warning"}
-INDICATOR_RULES = ("points_in_levels", "not_applicable_allowed", "inapplicable_scored",
-                   "self_verified_gap")
-NOT_IN_REGISTRY = "lao_code is not in the registry (or its registry row is quarantined)"
+GX_SEVERITY = {ours: gx for gx, ours in SEVERITY.items()}
+# Rules that look the indicator up in the framework: moot for an unknown indicator.
+INDICATOR_RULES = tuple(r.id for r in (rules.POINTS_IN_LEVELS, rules.NOT_APPLICABLE_ALLOWED,
+                                       rules.INAPPLICABLE_SCORED, rules.SELF_VERIFIED_GAP))
+UNIQUE_RULES = {r.id: r for r in (rules.LAO_CODE_UNIQUE, rules.LAO_INDICATOR_UNIQUE)}
 QUARANTINE_ID_COLUMNS = ["table", SOURCE_ROW, "lao_code", "indicator_id", "reasons"]
 
 
 # ---------------------------------------------------------------------------------------------
 # Suites: generated from the framework as plain GX 1.x JSON.
 
-def _expectation(kind: str, check: str, message: str, *, severity: str = "critical",
-                 condition: dict | None = None, report: str | None = None, **kwargs) -> dict:
-    """One GX expectation as JSON. `report`: the input column a finding names when the
-    expectation checks a derived column (a key built from it)."""
+def _expectation(kind: str, rule: Rule, *, condition: dict | None = None,
+                 report: str | None = None, says: dict | None = None, **kwargs) -> dict:
+    """One GX expectation of `rule` as JSON. `report`: the input column a finding names when
+    the expectation checks a derived column (a key built from it). The rule's message gets
+    the named column as {column}, its other fields from `says`."""
+    message = rule.message.format(column=report or kwargs.get("column"), **(says or {}))
     if condition is not None:
         kwargs["row_condition"] = condition
-    meta = {"check": check, "message": message}
+    meta = {"check": rule.id, "message": message}
     if report:
         meta["column"] = report
-    return {"type": kind, "kwargs": kwargs, "meta": meta, "severity": severity}
+    return {"type": kind, "kwargs": kwargs, "meta": meta,
+            "severity": GX_SEVERITY[rule.severity]}
 
 
 def _equals(column: str, value) -> dict:
@@ -94,52 +100,42 @@ def _equals(column: str, value) -> dict:
 
 
 def _required(columns: Iterable[str]) -> list[dict]:
-    return [_expectation("expect_column_values_to_not_be_null", "required",
-                         f"{c} is empty", column=c) for c in columns]
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+    return [_expectation("expect_column_values_to_not_be_null", rules.REQUIRED, column=c)
+            for c in columns]
 
 
 def _registry_suite() -> list[dict]:
     provinces = sorted(p.code for p in all_provinces())
     exps = [
         *_required(["lao_code", "lao_type", "province_code"]),
-        _expectation("expect_column_values_to_match_regex", "lao_code_format",
-                     "lao_code is not a 7-digit DLA code", column="lao_code",
-                     regex=r"^[0-9]{7}$"),
-        _expectation("expect_column_values_to_be_unique", "lao_code_unique",
-                     "lao_code appears more than once",
+        _expectation("expect_column_values_to_match_regex", rules.LAO_CODE_FORMAT,
+                     column="lao_code", regex=r"^[0-9]{7}$"),
+        _expectation("expect_column_values_to_be_unique", rules.LAO_CODE_UNIQUE,
                      column="lao_code"),
-        _expectation("expect_column_values_to_be_in_set", "lao_type_known",
-                     f"lao_type is not one of {', '.join(LaoType)}", column="lao_type",
+        _expectation("expect_column_values_to_be_in_set", rules.LAO_TYPE_KNOWN,
+                     says={"types": ", ".join(LaoType)}, column="lao_type",
                      value_set=sorted(LaoType)),
-        _expectation("expect_column_values_to_be_in_set", "province_known",
-                     "province_code is not one of the 76 LAO provinces (Bangkok has no LAO)",
+        _expectation("expect_column_values_to_be_in_set", rules.PROVINCE_KNOWN,
                      column="province_code", value_set=provinces),
     ]
     # The type digit is a convention with real exceptions (upgraded อบต. keep their 6-code).
     for lao_type in LaoType:
         digit = LAO_TYPE_CODE_DIGIT[lao_type]
         exps.append(_expectation(
-            "expect_column_values_to_be_in_set", "code_type_digit",
-            f"first digit of lao_code is not {digit}, usual for {lao_type}",
-            severity="warning", condition=_equals("lao_type", str(lao_type)),
-            column="code_digit", value_set=[digit]))
+            "expect_column_values_to_be_in_set", rules.CODE_TYPE_DIGIT,
+            says={"digit": digit, "lao_type": lao_type},
+            condition=_equals("lao_type", str(lao_type)), column="code_digit", value_set=[digit]))
     exps += [
-        _expectation("expect_column_pair_values_to_be_equal", "code_province_digits",
-                     "digits 2-3 of lao_code are not the province code", severity="warning",
+        _expectation("expect_column_pair_values_to_be_equal", rules.CODE_PROVINCE_DIGITS,
                      column_A="code_province", column_B="province_code",
                      ignore_row_if="either_value_is_missing"),
-        _expectation("expect_column_values_to_be_between", "outside_thailand",
-                     "lat is outside Thailand", severity="warning", column="lat",
-                     min_value=THAILAND_LAT[0], max_value=THAILAND_LAT[1]),
-        _expectation("expect_column_values_to_be_between", "outside_thailand",
-                     "lon is outside Thailand", severity="warning", column="lon",
-                     min_value=THAILAND_LON[0], max_value=THAILAND_LON[1]),
-        _expectation("expect_column_values_to_be_between", "coverage",
-                     "this LAO has no rows in the scores file", severity="warning",
+        _expectation("expect_column_values_to_be_between", rules.OUTSIDE_THAILAND,
+                     column="lat", min_value=rules.THAILAND_LAT[0],
+                     max_value=rules.THAILAND_LAT[1]),
+        _expectation("expect_column_values_to_be_between", rules.OUTSIDE_THAILAND,
+                     column="lon", min_value=rules.THAILAND_LON[0],
+                     max_value=rules.THAILAND_LON[1]),
+        _expectation("expect_column_values_to_be_between", rules.COVERAGE,
                      column="n_score_rows", min_value=1),
     ]
     return exps
@@ -152,47 +148,40 @@ def _scores_suite(framework: Framework) -> list[dict]:
     re-filters the 1.6 M-row frame for every metric of every conditional expectation —
     against under 2 s this way (benchmarks/bench_quality.py)."""
     indicators = framework.indicators
-    levels = sorted(f"{i.id}|{_fmt(level)}" for i in indicators for level in set(i.levels))
+    levels = sorted(f"{i.id}|{level_text(level)}" for i in indicators
+                    for level in set(i.levels))
     inapplicable = sorted(f"{i.id}|{t}" for i in indicators for t in LaoType
                           if not i.applies(t))
     # On a pass/fail indicator any disagreement spans the whole scale; only on graded ones
     # (3+ levels) is "one side gave full marks, the other nothing" out of the ordinary.
-    full_gaps = sorted(f"{i.id}|{_fmt(max(i.levels) - min(i.levels))}" for i in indicators
-                       if len(set(i.levels)) > 2)
+    full_gaps = sorted(f"{i.id}|{level_text(max(i.levels) - min(i.levels))}"
+                       for i in indicators if len(set(i.levels)) > 2)
     exps = [
         *_required(["lao_code", "indicator_id"]),
-        _expectation("expect_column_values_to_not_be_null", "lao_in_registry", NOT_IN_REGISTRY,
+        _expectation("expect_column_values_to_not_be_null", rules.LAO_IN_REGISTRY,
                      column="lao_type", report="lao_code"),
-        _expectation("expect_column_values_to_be_in_set", "indicator_known",
-                     f"indicator_id is not an indicator of the {framework.year} framework",
-                     column="indicator_id", value_set=sorted(i.id for i in indicators)),
-        _expectation("expect_compound_columns_to_be_unique", "lao_indicator_unique",
-                     "this (lao_code, indicator_id) appears more than once",
+        _expectation("expect_column_values_to_be_in_set", rules.INDICATOR_KNOWN,
+                     says={"year": framework.year}, column="indicator_id",
+                     value_set=sorted(i.id for i in indicators)),
+        _expectation("expect_compound_columns_to_be_unique", rules.LAO_INDICATOR_UNIQUE,
                      column_list=["lao_code", "indicator_id"], report="indicator_id"),
     ]
-    for column in ("self_points", "verified_points"):
+    for column, present in (("self_points", rules.SELF_PRESENT),
+                            ("verified_points", rules.VERIFIED_PRESENT)):
         key = column.replace("_points", "_level")
         exps += [
-            _expectation("expect_column_values_to_be_in_set", "points_in_levels",
-                         f"{column} is not one of this indicator's levels", column=key,
-                         value_set=["n/a", *levels], report=column),
-            _expectation("expect_column_values_to_not_be_null",
-                         column.replace("_points", "_present"),
-                         f"{column} is empty and the indicator is not marked not applicable",
-                         severity="warning", column=key, report=column),
+            _expectation("expect_column_values_to_be_in_set", rules.POINTS_IN_LEVELS,
+                         column=key, value_set=["n/a", *levels], report=column),
+            _expectation("expect_column_values_to_not_be_null", present, column=key,
+                         report=column),
         ]
     exps += [
-        _expectation("expect_column_values_to_be_in_set", "not_applicable_allowed",
-                     "marked not applicable, but this indicator applies to this LAO's type",
+        _expectation("expect_column_values_to_be_in_set", rules.NOT_APPLICABLE_ALLOWED,
                      column="na_key", value_set=inapplicable, report="not_applicable"),
-        _expectation("expect_column_values_to_not_be_in_set", "inapplicable_scored",
-                     "scored, but this indicator does not apply to this LAO's type",
-                     severity="warning", column="scored_key", value_set=inapplicable,
-                     report="not_applicable"),
-        _expectation("expect_column_values_to_not_be_in_set", "self_verified_gap",
-                     "self and verified points are at opposite ends of the indicator's scale",
-                     severity="warning", column="gap_key", value_set=full_gaps,
-                     report="verified_points"),
+        _expectation("expect_column_values_to_not_be_in_set", rules.INAPPLICABLE_SCORED,
+                     column="scored_key", value_set=inapplicable, report="not_applicable"),
+        _expectation("expect_column_values_to_not_be_in_set", rules.SELF_VERIFIED_GAP,
+                     column="gap_key", value_set=full_gaps, report="verified_points"),
     ]
     return exps
 
@@ -200,19 +189,17 @@ def _scores_suite(framework: Framework) -> list[dict]:
 def _published_suite(framework: Framework) -> list[dict]:
     exps = [
         *_required(["lao_code"]),
-        _expectation("expect_column_values_to_not_be_null", "lao_in_registry", NOT_IN_REGISTRY,
+        _expectation("expect_column_values_to_not_be_null", rules.LAO_IN_REGISTRY,
                      column="lao_type", report="lao_code"),
-        _expectation("expect_column_values_to_be_unique", "lao_code_unique",
-                     "lao_code appears more than once",
+        _expectation("expect_column_values_to_be_unique", rules.LAO_CODE_UNIQUE,
                      column="lao_code"),
-        _expectation("expect_column_values_to_be_in_set", "band_known",
-                     f"band is not one of the {framework.year} bands", column="band",
+        _expectation("expect_column_values_to_be_in_set", rules.BAND_KNOWN,
+                     says={"year": framework.year}, column="band",
                      value_set=sorted(b.id for b in framework.bands)),
     ]
     for column in (*DIM_PCT, "overall_pct"):
-        exps.append(_expectation("expect_column_values_to_be_between", "pct_range",
-                                 f"{column} is outside 0-100", column=column,
-                                 min_value=0, max_value=100))
+        exps.append(_expectation("expect_column_values_to_be_between", rules.PCT_RANGE,
+                                 column=column, min_value=0, max_value=100))
     return exps
 
 
@@ -391,7 +378,8 @@ def _keys(*parts: pd.Series, where: pd.Series | None = None) -> pd.Series:
             codes, values = pd.factorize(part)
         missing |= codes < 0
         combined = combined * max(len(values), 1) + codes
-        names.append([_fmt(v) if isinstance(v, float) else str(v) for v in values.tolist()])
+        names.append([level_text(v) if isinstance(v, float) else str(v)
+                      for v in values.tolist()])
     # The combinations are few (indicators × levels): number them by a presence table
     # instead of hashing 1.6 M values.
     present = np.zeros(int(np.prod([max(len(p), 1) for p in names])), dtype=bool)
@@ -455,7 +443,7 @@ def _published_frame(published: pd.DataFrame, lao_types: pd.Series) -> pd.DataFr
 
 def _as_text(values: pd.Series) -> pd.Series:
     """Cell values as a person would type them: 5 not 5.0, empty as None."""
-    text = values.map(lambda v: _fmt(v) if isinstance(v, float) else str(v))
+    text = values.map(lambda v: level_text(v) if isinstance(v, float) else str(v))
     return text.astype(object).where(values.notna().to_numpy(), None)
 
 
@@ -496,20 +484,21 @@ def _result_findings(table: str, results: list, vframe: pd.DataFrame) -> pd.Data
 
 def _keep_first_duplicates(findings: pd.DataFrame) -> pd.DataFrame:
     """GX flags every copy of a repeated key; the first copy stays and is not a finding."""
-    is_dup = findings["check"].isin(["lao_code_unique", "lao_indicator_unique"])
+    is_dup = findings["check"].isin(UNIQUE_RULES)
     if not is_dup.any():
         return findings
     dups = findings[is_dup].copy()
     keys = [c for c in ("table", "lao_code", "indicator_id") if dups[c].notna().any()]
     first = dups.groupby(keys, dropna=False)[SOURCE_ROW].transform("min")
     later = dups[dups[SOURCE_ROW] != first[dups.index]]
-    later = later.assign(message=later["message"] + "; row "
-                         + first[later.index].astype(str) + " is kept")
+    kept = [UNIQUE_RULES[check].detail.format(kept=row)
+            for check, row in zip(later["check"], first[later.index])]
+    later = later.assign(message=later["message"] + kept)
     return pd.concat([findings[~is_dup], later], ignore_index=True)
 
 
 def _problem_findings(table: str, problems: Iterable[Problem]) -> list[dict]:
-    return [{"table": table, "check": p.check or "parse", "severity": p.severity,
+    return [{"table": table, "check": p.check or rules.UNNAMED, "severity": p.severity,
              SOURCE_ROW: p.row, "lao_code": p.lao_code, "indicator_id": p.indicator_id,
              "column": p.column, "value": p.value, "message": p.message} for p in problems]
 
@@ -524,9 +513,9 @@ def _drop_redundant(gx_rows: pd.DataFrame, reader_rows: pd.DataFrame) -> pd.Data
     error_rows = reader_rows.loc[reader_rows["severity"] == "error", SOURCE_ROW]
     unparsed = gx_rows["value"].isna() & gx_rows[SOURCE_ROW].isin(error_rows)
     # An empty code is reported once, as 'required', not also as unknown.
-    no_code = (gx_rows["check"] == "lao_in_registry") & gx_rows["lao_code"].isna()
+    no_code = (gx_rows["check"] == rules.LAO_IN_REGISTRY.id) & gx_rows["lao_code"].isna()
     # An unknown indicator has no levels or applicability to check against.
-    unknown = gx_rows.loc[gx_rows["check"] == "indicator_known", SOURCE_ROW]
+    unknown = gx_rows.loc[gx_rows["check"] == rules.INDICATOR_KNOWN.id, SOURCE_ROW]
     per_indicator = gx_rows["check"].isin(INDICATOR_RULES) & gx_rows[SOURCE_ROW].isin(unknown)
     return gx_rows[~repeat & ~unparsed & ~no_code & ~per_indicator]
 
@@ -652,11 +641,12 @@ def run_gate(registry: pd.DataFrame, scores: pd.DataFrame, framework: Framework,
 
 def _with_levels(findings: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Points findings say which levels the indicator allows."""
-    allowed = {i.id: ", ".join(_fmt(v) for v in sorted(set(i.levels)))
+    allowed = {i.id: rules.POINTS_IN_LEVELS.detail.format(levels=level_list(i.levels))
                for i in framework.indicators}
-    rows = (findings["check"] == "points_in_levels") & findings["indicator_id"].isin(allowed)
-    findings.loc[rows, "message"] = (findings.loc[rows, "message"] + " ("
-                                     + findings.loc[rows, "indicator_id"].map(allowed) + ")")
+    rows = ((findings["check"] == rules.POINTS_IN_LEVELS.id)
+            & findings["indicator_id"].isin(allowed))
+    findings.loc[rows, "message"] = (findings.loc[rows, "message"]
+                                     + findings.loc[rows, "indicator_id"].map(allowed))
     return findings
 
 

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lpa_analysis import geo
+from lpa_analysis import geo, rules
 from lpa_analysis.errors import InputError, Problem
 from lpa_analysis.log import log
+from lpa_analysis.rules import Rule
 from lpa_analysis.schema import (
     DIM_PCT, LAO_NAME_PREFIX_TH, LAO_TYPE_CODE_DIGIT, LAO_TYPE_EN, LAO_TYPE_TH, PUBLISHED_COLUMNS,
     REGISTRY_COLUMNS, SCORES_COLUMNS, SOURCE_ROW, Framework, LaoType, load_framework, to_be_year,
@@ -416,25 +417,30 @@ class _Reader:
         """The column as read: text, or a Parquet number/boolean column."""
         return self.raw[self.headers[canon]]
 
-    def flag(self, mask: pd.Series, canon: str, check: str, message: str,
-             severity: str = "error", codes: pd.Series | None = None) -> None:
-        """One problem per row in `mask` about column `canon`; `message` may use {value}."""
+    def flag(self, mask: pd.Series, canon: str, rule: Rule, message: str,
+             codes: pd.Series | None = None) -> None:
+        """One `rule` problem per row in `mask` about column `canon`; `message` may use
+        {value}."""
         if not mask.any():
             return
         column, values = self.headers[canon], _as_text(self.typed(canon)[mask])
         for i in mask[mask].index:
             value = str(values[i])
             code = None if codes is None or pd.isna(codes[i]) else str(codes[i])
-            self.problems.append(Problem(
-                severity, message.format(value=value), file=str(self.path),
-                row=int(self.rows[i]), column=column, lao_code=code, check=check, value=value))
+            self.report(rule, message.format(value=value), row=int(self.rows[i]),
+                        column=column, lao_code=code, value=value)
+
+    def report(self, rule: Rule, message: str, **where) -> None:
+        """One `rule` problem in this file; `where`: row, column, lao_code, value."""
+        self.problems.append(Problem(rule.severity, message, file=str(self.path),
+                                     check=rule.id, **where))
 
     def code(self) -> pd.Series:
         raw = self.col("lao_code")
         text = _per_unique(raw, lambda u: _arabic(u).str.replace(r"\.0$", "", regex=True))
         ok = _per_unique(text, lambda u: u.str.fullmatch(r"\d{7}"))
-        self.flag(raw.eq(""), "lao_code", "missing_code", "the LAO code is empty")
-        self.flag(~ok & raw.ne(""), "lao_code", "bad_code",
+        self.flag(raw.eq(""), "lao_code", rules.MISSING_CODE, "the LAO code is empty")
+        self.flag(~ok & raw.ne(""), "lao_code", rules.BAD_CODE,
                   "'{value}' is not a 7-digit DLA code")
         return text.where(ok)
 
@@ -450,7 +456,7 @@ class _Reader:
             raw = self.col(canon)
             values = _per_unique(raw, lambda u: _parse_numbers(u, percent))
             bad = raw.ne("") & ~values.between(-1e12, 1e12)
-        self.flag(bad, canon, "bad_number", "'{value}' is not a number", codes=codes)
+        self.flag(bad, canon, rules.BAD_NUMBER, "'{value}' is not a number", codes=codes)
         return values.where(~bad)
 
     def boolean(self, canon: str, codes: pd.Series, empty: bool | None) -> pd.Series:
@@ -463,10 +469,10 @@ class _Reader:
         raw = self.col(canon)
         values = _per_unique(raw, lambda u: _arabic(u.str.casefold()).map(_BOOL_KEYS))
         empty_cell = raw.eq("")
-        self.flag(values.isna() & ~empty_cell, canon, "bad_boolean",
+        self.flag(values.isna() & ~empty_cell, canon, rules.BAD_BOOLEAN,
                   "'{value}' is not yes/no (true/false, 1/0, ใช่/ไม่ใช่, Y/N)", codes=codes)
         if empty is None:
-            self.flag(empty_cell, canon, "missing_value", "empty", codes=codes)
+            self.flag(empty_cell, canon, rules.MISSING_VALUE, "empty", codes=codes)
         return values.eq(True) | (empty_cell & bool(empty))
 
     def text(self, canon: str) -> pd.Series:
@@ -542,8 +548,8 @@ def read_registry(path: str | Path) -> Loaded:
         SOURCE_ROW: r.rows,
     })
     for canon, (lo, hi) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
-        r.flag(frame[canon].notna() & ~frame[canon].between(lo, hi), canon, "outside_thailand",
-               f"'{{value}}' lies outside Thailand ({lo}–{hi})", severity="warning", codes=code)
+        r.flag(frame[canon].notna() & ~frame[canon].between(lo, hi), canon, rules.OUTSIDE_THAILAND,
+               f"'{{value}}' lies outside Thailand ({lo}–{hi})", codes=code)
     rows_read = len(frame)
     frame = _deduplicate(frame, r, coverage=any(_key(h) in _COVERAGE_KEYS for h in raw.columns))
     _check_code_digits(frame, r)
@@ -555,10 +561,10 @@ def _lao_types(r: _Reader, code: pd.Series) -> pd.Series:
     raw = r.col("lao_type")
     types = raw.map(lambda v: _TYPE_KEYS.get(_key(v))).astype("str")
     accepted = ", ".join(LAO_TYPE_TH[t] for t in LaoType)
-    r.flag(types.isna() & raw.ne(""), "lao_type", "unknown_type",
+    r.flag(types.isna() & raw.ne(""), "lao_type", rules.UNKNOWN_TYPE,
            f"unknown LAO type '{{value}}' (accepted: {accepted}, or {', '.join(LaoType)})",
            codes=code)
-    r.flag(raw.eq(""), "lao_type", "missing_value", "the LAO type is empty", codes=code)
+    r.flag(raw.eq(""), "lao_type", rules.MISSING_VALUE, "the LAO type is empty", codes=code)
     return types
 
 
@@ -569,7 +575,7 @@ def _names(r: _Reader, code: pd.Series, lao_type: pd.Series) -> pd.Series:
         for prefix in filter(None, (LAO_NAME_PREFIX_TH[t], _LONG_PREFIX.get(t))):
             strip = lao_type.eq(t.value) & names.str.startswith(prefix).fillna(False)
             names = names.where(~strip, names.str.removeprefix(prefix).str.strip())
-    r.flag(names.isna() | names.eq(""), "name_th", "missing_value", "the LAO name is empty",
+    r.flag(names.isna() | names.eq(""), "name_th", rules.MISSING_VALUE, "the LAO name is empty",
            codes=code)
     return names.where(names.ne(""))
 
@@ -589,16 +595,16 @@ def _provinces(r: _Reader, code: pd.Series, columns: list[str]) -> dict[str, pd.
         try:
             geo.resolve_province(value)
         except InputError as exc:
-            r.flag(unknown & raw.eq(value), main, "unknown_province", exc.message, codes=code)
-    r.flag(raw.eq(""), main, "missing_value", "the province is empty", codes=code)
+            r.flag(unknown & raw.eq(value), main, rules.UNKNOWN_PROVINCE, exc.message, codes=code)
+    r.flag(raw.eq(""), main, rules.MISSING_VALUE, "the province is empty", codes=code)
     bangkok = info.map(lambda p: p is not None and p.code == geo.BANGKOK_CODE)
-    r.flag(bangkok, main, "bangkok", "Bangkok is not administered by DLA and has no LAOs here",
+    r.flag(bangkok, main, rules.BANGKOK, "Bangkok is not administered by DLA and has no LAOs here",
            codes=code)
     info = info.where(~bangkok)
     for other in columns[1:]:
         clash = info.notna() & resolved[other].notna() & (
             info.map(lambda p: _attr(p, "code")) != resolved[other].map(lambda p: _attr(p, "code")))
-        r.flag(clash, other, "province_mismatch",
+        r.flag(clash, other, rules.PROVINCE_MISMATCH,
                f"'{{value}}' is a different province than the {r.headers[main]} column",
                codes=code)
     return {column: info.map(lambda p, a=attr: _attr(p, a)).astype("str")
@@ -626,16 +632,15 @@ def _deduplicate(frame: pd.DataFrame, r: _Reader, coverage: bool) -> pd.DataFram
             as_written = r.col(source)
             variants = "; ".join(f"'{as_written[g.index[0]]}' ({_row_list(g[SOURCE_ROW])})"
                                  for _, g in rows.groupby(column, sort=False))
-            r.problems.append(Problem(
-                "error", f"LAO {code} has conflicting {column} between its rows: {variants}",
-                file=str(r.path), row=int(rows[SOURCE_ROW].iloc[0]),
-                column=r.headers[source], lao_code=code, check="conflicting_rows"))
+            r.report(rules.CONFLICTING_ROWS,
+                     f"LAO {code} has conflicting {column} between its rows: {variants}",
+                     row=int(rows[SOURCE_ROW].iloc[0]), column=r.headers[source], lao_code=code)
     if not coverage:
         for code, rows in dup.groupby("lao_code"):
-            r.problems.append(Problem(
-                "warning", f"LAO {code} appears in {_row_list(rows[SOURCE_ROW])}; "
-                "the first is kept", file=str(r.path), row=int(rows[SOURCE_ROW].iloc[0]),
-                column=r.headers["lao_code"], lao_code=code, check="duplicate_code"))
+            r.report(rules.DUPLICATE_CODE,
+                     f"LAO {code} appears in {_row_list(rows[SOURCE_ROW])}; the first is kept",
+                     row=int(rows[SOURCE_ROW].iloc[0]), column=r.headers["lao_code"],
+                     lao_code=code)
     merged = frame[has_code].groupby("lao_code", sort=False, as_index=False).first()
     log.info("%s: %d rows describe %d LAOs (%s); merged to one row per LAO code", r.path,
              int(has_code.sum()), len(merged),
@@ -658,20 +663,20 @@ def _check_code_digits(frame: pd.DataFrame, r: _Reader) -> None:
                          & frame["lao_code"].str[0].ne(digit)]:
         code, lao_type = frame.at[i, "lao_code"], LaoType(frame.at[i, "lao_type"])
         was = [LAO_TYPE_TH[t] for t, d in LAO_TYPE_CODE_DIGIT.items() if d == code[0]]
-        r.problems.append(Problem(
-            "warning", f"LAO {code} is a {LAO_TYPE_TH[lao_type]} but its code starts with "
-            f"{code[0]} ({'/'.join(was) or 'no type'}); codes of {LAO_TYPE_TH[lao_type]} start "
-            f"with {LAO_TYPE_CODE_DIGIT[lao_type]} (kept: upgraded LAOs keep their code)",
-            file=str(r.path), row=int(frame.at[i, SOURCE_ROW]), column=r.headers["lao_code"],
-            lao_code=code, check="code_type_digit", value=code))
+        r.report(
+            rules.CODE_TYPE_DIGIT, f"LAO {code} is a {LAO_TYPE_TH[lao_type]} but its code starts "
+            f"with {code[0]} ({'/'.join(was) or 'no type'}); codes of {LAO_TYPE_TH[lao_type]} "
+            f"start with {LAO_TYPE_CODE_DIGIT[lao_type]} (kept: upgraded LAOs keep their code)",
+            row=int(frame.at[i, SOURCE_ROW]), column=r.headers["lao_code"], lao_code=code,
+            value=code)
     for i in frame.index[frame["lao_code"].notna() & frame["province_code"].notna()
                          & frame["lao_code"].str[1:3].ne(frame["province_code"])]:
         code = frame.at[i, "lao_code"]
-        r.problems.append(Problem(
-            "warning", f"LAO {code}: code digits 2–3 ({code[1:3]}) are not its province's DOPA "
-            f"code {frame.at[i, 'province_code']} ({frame.at[i, 'province_th']})",
-            file=str(r.path), row=int(frame.at[i, SOURCE_ROW]), column=r.headers["lao_code"],
-            lao_code=code, check="code_province_digits", value=code))
+        r.report(
+            rules.CODE_PROVINCE_DIGITS, f"LAO {code}: code digits 2–3 ({code[1:3]}) are not its "
+            f"province's DOPA code {frame.at[i, 'province_code']} ({frame.at[i, 'province_th']})",
+            row=int(frame.at[i, SOURCE_ROW]), column=r.headers["lao_code"], lao_code=code,
+            value=code)
 
 
 # ----------------------------------------------------------------------------- scores, published
@@ -684,7 +689,7 @@ def read_scores(path: str | Path) -> Loaded:
                                       "verified_points"], ["not_applicable", "assessor_team"])
     code = r.code()
     indicator = _per_unique(r.text("indicator_id"), _arabic)
-    r.flag(indicator.isna(), "indicator_id", "missing_value", "the indicator id is empty",
+    r.flag(indicator.isna(), "indicator_id", rules.MISSING_VALUE, "the indicator id is empty",
            codes=code)
     frame = pd.DataFrame({
         "lao_code": code,
@@ -707,14 +712,14 @@ def read_published(path: str | Path) -> Loaded:
     columns: dict[str, pd.Series] = {"lao_code": code}
     for canon in [*DIM_PCT, "overall_pct"]:
         values = r.number(canon, code, percent=True)
-        r.flag(values.isna() & r.col(canon).eq(""), canon, "missing_value", "empty", codes=code)
-        r.flag(~values.between(0, 100) & values.notna(), canon, "pct_range",
+        r.flag(values.isna() & r.col(canon).eq(""), canon, rules.MISSING_VALUE, "empty", codes=code)
+        r.flag(~values.between(0, 100) & values.notna(), canon, rules.PCT_RANGE,
                "'{value}' is not a percentage between 0 and 100", codes=code)
         columns[canon] = values
     columns["passed"] = r.boolean("passed", code, empty=None)
     raw_band = r.col("band")
     band = raw_band.map(lambda v: _BAND_KEYS.get(_key(v))).astype("str")
-    r.flag(band.isna(), "band", "unknown_band",
+    r.flag(band.isna(), "band", rules.UNKNOWN_BAND,
            "unknown band '{value}' (accepted: ดีเด่น, ดีมาก, ดี, ต่ำกว่าเกณฑ์ or "
            "excellent, very_good, good, below)", codes=code)
     columns["band"] = band
@@ -724,8 +729,9 @@ def read_published(path: str | Path) -> Loaded:
 
 def _done(loaded: Loaded) -> Loaded:
     if loaded.rows_read == 0:
-        loaded.problems.append(Problem("error", "the file has a header but no data rows",
-                                       file=str(loaded.path), check="no_rows"))
+        loaded.problems.append(Problem(rules.NO_ROWS.severity,
+                                       "the file has a header but no data rows",
+                                       file=str(loaded.path), check=rules.NO_ROWS.id))
     loaded.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     log.info("%s: %d rows read (%s): %d errors, %d warnings", loaded.path, loaded.rows_read,
              loaded.encoding, len(loaded.errors), len(loaded.warnings))

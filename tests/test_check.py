@@ -44,11 +44,18 @@ def test_real_registry_json_acceptance(real_registry_path):
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     s = report["summary"]
-    assert (s["laos"], s["provinces"], report["errors"], report["warnings"]) == (7849, 76, 0, 2)
+    assert (s["laos"], s["provinces"], report["errors"], report["warnings"]) == (7849, 76, 0, 8)
     assert s["by_type"] == {"pao": 76, "city_municipality": 30, "town_municipality": 195,
                             "subdistrict_municipality": 2247, "sao": 5300, "special": 1}
     assert sum(p["laos"] for p in s["by_province"]) == 7849
-    assert {p["lao_code"] for p in report["problems"]} == {"6130408", "6720123"}
+    # the two upgraded เทศบาลตำบล with a 6-code; offices at lat ~5 (lon 97.0) outside the
+    # gate's Thailand box, inside the reader's wider one
+    assert Counter((p["check"], p["lao_code"], p["column"]) for p in report["problems"]) == {
+        ("code_type_digit", "6130408", "รหัส อปท."): 1,
+        ("code_type_digit", "6720123", "รหัส อปท."): 1,
+        **{("outside_thailand", code, "LAT"): 1
+           for code in ("5401701", "5411711", "6440111", "6770407", "6920704")},
+        ("outside_thailand", "5411711", "LONG"): 1}
     assert "เชียงใหม่" in result.stdout  # ensure_ascii=False: Thai stays readable
 
 
@@ -122,9 +129,16 @@ def test_clean_scores_in_a_data_folder_find_their_references(data):
     assert any("registry.csv" in n for n in report["notes"])
 
 
+def _agreed_scores() -> pd.DataFrame:
+    """Clean scores where the team verified what the LAO claimed: no self_verified_gap."""
+    s = clean_scores()
+    s["คะแนนทีมประเมิน"] = s["คะแนนประเมินตนเอง"]
+    return s
+
+
 def _dirty_scores() -> tuple[pd.DataFrame, dict[str, int]]:
     """Clean scores with one planted defect per check; returns the file row of each."""
-    s = clean_scores()
+    s = _agreed_scores()
     row = {}  # check → file row (header = row 1)
 
     def plant(check, where, **cells):
@@ -134,18 +148,18 @@ def _dirty_scores() -> tuple[pd.DataFrame, dict[str, int]]:
         row[check] = i + 2
 
     ind, code = s["ตัวชี้วัด"], s["รหัส อปท."]
-    plant("unknown_indicator", ind.eq("2.01"), **{"ตัวชี้วัด": "2.77"})
-    plant("unknown_lao", ind.eq("3.01"), **{"รหัส อปท.": "6509999"})
-    plant("points_not_a_level", ind.eq("1.02") & code.eq("4500301"),
+    plant("indicator_known", ind.eq("2.01"), **{"ตัวชี้วัด": "2.77"})
+    plant("lao_in_registry", ind.eq("3.01"), **{"รหัส อปท.": "6509999"})
+    plant("points_in_levels", ind.eq("1.02") & code.eq("4500301"),
           **{"คะแนนประเมินตนเอง": 4, "คะแนนทีมประเมิน": 2})
-    plant("not_applicable_but_applies", ind.eq("5.01") & code.eq("5500601"),
+    plant("not_applicable_allowed", ind.eq("5.01") & code.eq("5500601"),
           **{"ไม่เกี่ยวข้อง": "Y", "คะแนนประเมินตนเอง": "", "คะแนนทีมประเมิน": ""})
-    plant("missing_self_points", ind.eq("4.02") & code.eq("6500602"),
+    plant("self_present", ind.eq("4.02") & code.eq("6500602"),
           **{"คะแนนประเมินตนเอง": ""})
-    plant("scored_but_not_applicable", ind.eq("4.01") & code.eq("2500101"),
+    plant("inapplicable_scored", ind.eq("4.01") & code.eq("2500101"),
           **{"ไม่เกี่ยวข้อง": "", "คะแนนประเมินตนเอง": 5, "คะแนนทีมประเมิน": 5})
     s = pd.concat([s, s.iloc[[0]]], ignore_index=True)
-    row["duplicate_row"] = len(s) + 1
+    row["lao_indicator_unique"] = len(s) + 1
     return s, row
 
 
@@ -159,7 +173,7 @@ def test_dirty_scores_every_defect_found_at_its_row(data, tmp_path):
     found = Counter((p["check"], p["row"]) for p in json.loads(result.stdout)["problems"])
     # each defect once, the off-level points once per points column, nothing else
     expected = Counter(planted.items())
-    expected[("points_not_a_level", planted["points_not_a_level"])] += 1
+    expected[("points_in_levels", planted["points_in_levels"])] += 1
     assert found == expected
 
 
@@ -178,7 +192,7 @@ def test_scores_without_references_are_read_and_say_what_was_not_checked(tmp_pat
 
 
 def test_missing_registry_rows_are_a_warning(data, tmp_path):
-    scores = clean_scores()
+    scores = _agreed_scores()
     scores[scores["รหัส อปท."] != "6500602"].to_csv(tmp_path / "sheet.csv", index=False)
     report = check_file(tmp_path / "sheet.csv", "scores", data_dir=data, year=2566)
     assert report.exit_code == 0 and report.summary["registry_laos_missing"] == 1
@@ -205,7 +219,8 @@ def test_published_inconsistencies(data, tmp_path):
     report = check_file(tmp_path / "2566.csv", "published", data_dir=data)
     assert report.exit_code == 1
     assert {(p.check, p.row) for p in report.problems} >= {
-        ("band_mismatch", 2), ("passed_mismatch", 4), ("overall_not_mean", 5), ("unknown_lao", 6)}
+        ("band_mismatch", 2), ("passed_mismatch", 4), ("overall_not_mean", 5),
+        ("lao_in_registry", 6)}
     assert report.summary["registry_laos_missing"] == 1
 
 
