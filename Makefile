@@ -29,7 +29,9 @@ system:
 		echo "      until then reports are HTML only (PDF needs chromium, or weasyprint as fallback)."; \
 	fi
 
+# The demo data is made here, once: `lpa reports` itself never makes data up.
 reports: $(STAMP) system
+	[ -d data/demo ] || $(BIN)/lpa demo --out data/demo
 	$(BIN)/lpa reports --year $(YEAR) --province all
 
 test: $(STAMP) system lint-imports

@@ -3,6 +3,9 @@
     verify_hashes(manifest)   files on disk against the manifest (fast; detects tampering)
     verify(manifest)          inputs unchanged, then re-run in a temporary folder and compare
                               every output byte for byte (tables cell by cell when they differ)
+
+Both check the manifest's own hash and, when it is signed, its signature (`trusted_key`: the
+publisher's public key it must be signed with; `require_signature`: unsigned fails).
 """
 
 from __future__ import annotations
@@ -14,19 +17,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from lpa_analysis.provenance import sha256_file
 from lpa_analysis.log import log
-from lpa_analysis.manifest import content_is_intact, read_manifest
+from lpa_analysis.manifest import content_is_intact, file_status, read_manifest, signature_status
 
 MAX_CELL_DIFFS = 20
-OK_STATUSES = ("identical", "intact", "equivalent")
+# "unsigned" passes unless a signature is required; the command line says so visibly.
+OK_STATUSES = ("identical", "intact", "equivalent", "valid", "unsigned")
 
 
 @dataclass
 class Check:
-    kind: str  # input | output | manifest
+    kind: str  # input | processed | output | manifest | signature
     path: str
-    status: str  # identical | differs | missing | changed | intact | edited
+    # identical | differs | missing | changed | intact | edited | valid | unsigned | invalid
+    # | untrusted
+    status: str
     detail: str = ""
 
 
@@ -54,15 +59,16 @@ def _check_manifest(manifest: dict) -> Check:
                  "" if intact else "the manifest's content no longer matches its content_sha256")
 
 
+def _check_signature(manifest: dict, trusted_key: str | None, required: bool) -> Check:
+    status, detail = signature_status(manifest, trusted_key)
+    if status == "unsigned" and (required or trusted_key):
+        status = "missing"
+    return Check("signature", "manifest.json", status, detail)
+
+
 def _check_file(kind: str, root: Path, record: dict, bad_status: str) -> Check:
-    path = root / record["path"]
-    if not path.is_file():
-        return Check(kind, record["path"], "missing", str(path))
-    digest = sha256_file(path)
-    if digest != record["sha256"]:
-        return Check(kind, record["path"], bad_status,
-                     f"sha256 {digest[:12]}… ≠ recorded {record['sha256'][:12]}…")
-    return Check(kind, record["path"], "identical")
+    status, detail = file_status(root, record)
+    return Check(kind, record["path"], bad_status if status == "changed" else status, detail)
 
 
 def check_inputs(manifest: dict) -> list[Check]:
@@ -70,18 +76,59 @@ def check_inputs(manifest: dict) -> list[Check]:
     return [_check_file("input", data_dir, rec, "changed") for rec in manifest["inputs"]]
 
 
-def verify_hashes(manifest_path: str | Path) -> AuditResult:
-    """Inputs and outputs on disk against the manifest; no re-run."""
+def check_processed(manifest: dict, processed_dir: str | Path | None) -> list[Check]:
+    """The processed tables a reports run was made from (build manifests have none)."""
+    if processed_dir is None:
+        return []
+    return [_check_file("processed", Path(processed_dir), rec, "changed")
+            for rec in manifest.get("processed", [])]
+
+
+def _sealed(manifest_path: Path, manifest: dict, trusted_key, require_signature) -> AuditResult:
+    """The checks of the manifest itself and of its inputs, before any output."""
+    return AuditResult(manifest_path, [
+        _check_manifest(manifest), _check_signature(manifest, trusted_key, require_signature),
+        *check_inputs(manifest)])
+
+
+def verify_hashes(manifest_path: str | Path, *, trusted_key: str | None = None,
+                  require_signature: bool = False) -> AuditResult:
+    """Inputs, processed tables and outputs on disk against the manifest; no re-run."""
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
     root = _output_root(manifest_path)
-    result = AuditResult(manifest_path, [_check_manifest(manifest), *check_inputs(manifest)])
+    result = _sealed(manifest_path, manifest, trusted_key, require_signature)
+    result.checks += check_processed(manifest, manifest.get("run", {}).get("processed_dir"))
     result.checks += [_check_file("output", root, rec, "differs") for rec in manifest["outputs"]]
     return result
 
 
+def rerun_plan(manifest: dict) -> list[dict]:
+    """The report runs that remake a reports manifest's outputs: one per setting (language,
+    formats, extra parameters) its reports were made with, each with its provinces and whether
+    the national report is among them. The latest run's setting comes last: it wrote the index.
+    A manifest of format 1 covers its one run, described by its parameters."""
+    params = manifest["parameters"]
+    latest = {"lang": params["lang"], "formats": sorted(params["formats"]),
+              "extra_parameters": params.get("extra_parameters") or {}}
+    if "reports" not in manifest:
+        return [{**latest, "provinces": params["provinces"], "national": params["national"]}]
+    groups: dict[str, dict] = {}
+    for key, setting in sorted(manifest["reports"].items()):
+        group = groups.setdefault(json.dumps(setting, sort_keys=True),
+                                  {**setting, "codes": [], "national": False})
+        name = key.split("/", 1)[1]
+        if name == "national":
+            group["national"] = True
+        else:
+            group["codes"].append(name)
+    plan = [{**{k: v for k, v in g.items() if k != "codes"}, "provinces": ",".join(g["codes"])}
+            for g in groups.values()]
+    return sorted(plan, key=lambda run: {k: run[k] for k in latest} == latest)
+
+
 def _rerun(manifest: dict, workdir: Path) -> Path:
-    """Run the recorded job again into `workdir`; returns the folder the outputs are in."""
+    """Run the recorded job(s) again into `workdir`; returns the folder the outputs are in."""
     params = manifest["parameters"]
     data_dir = Path(params["data_dir"])
     if manifest["kind"] == "build":
@@ -90,11 +137,12 @@ def _rerun(manifest: dict, workdir: Path) -> Path:
         return build_year(params["year"], data_dir, workdir / "processed").path
     from lpa_analysis.runs import run_reports
 
-    outcome = run_reports(params["year"], params["provinces"], lang=params["lang"],
-                          formats=set(params["formats"]), data_dir=data_dir,
-                          processed_dir=workdir / "processed", out_dir=workdir / "reports",
-                          national=params["national"], force=True,
-                          extra_parameters=params.get("extra_parameters") or None)
+    for run in rerun_plan(manifest):
+        outcome = run_reports(params["year"], run["provinces"], lang=run["lang"],
+                              formats=set(run["formats"]), data_dir=data_dir,
+                              processed_dir=workdir / "processed", out_dir=workdir / "reports",
+                              national=run["national"], force=True,
+                              extra_parameters=run["extra_parameters"] or None)
     return outcome.index.parent
 
 
@@ -131,19 +179,23 @@ def _explain(check: Check, original: Path, rerun: Path) -> Check:
     return check
 
 
-def verify(manifest_path: str | Path, workdir: str | Path | None = None) -> AuditResult:
+def verify(manifest_path: str | Path, workdir: str | Path | None = None, *,
+           trusted_key: str | None = None, require_signature: bool = False) -> AuditResult:
     """Inputs unchanged → re-run → every output compared with the manifest (and, for tables
-    that differ, with the file on disk cell by cell). Stops after the input check if an input
-    changed: a re-run from other inputs proves nothing."""
+    that differ, with the file on disk cell by cell); the processed tables the re-run built
+    compared with those the reports recorded. Stops after the input check if an input changed:
+    a re-run from other inputs proves nothing."""
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
-    result = AuditResult(manifest_path, [_check_manifest(manifest), *check_inputs(manifest)])
+    result = _sealed(manifest_path, manifest, trusted_key, require_signature)
     if not result.ok:
-        log.warning("inputs or manifest changed: not re-running")
+        log.warning("inputs, manifest or signature changed: not re-running")
         return result
     with tempfile.TemporaryDirectory(prefix="lpa-audit-", dir=workdir) as tmp:
         log.info("re-running %s run into %s", manifest["kind"], tmp)
         rerun_root = _rerun(manifest, Path(tmp))
+        result.checks += [_check_file("processed", Path(tmp) / "processed", rec, "differs")
+                          for rec in manifest.get("processed", [])]
         original_root = _output_root(manifest_path)
         for record in manifest["outputs"]:
             check = _check_file("output", rerun_root, record, "differs")

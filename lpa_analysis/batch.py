@@ -14,6 +14,8 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
+import sys
 import threading
 import time
 import traceback
@@ -24,12 +26,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
+from lpa_analysis.errors import InputError
 from lpa_analysis.files import staging_dir, sweep_staging
 from lpa_analysis.log import log
-from lpa_analysis.provenance import document_date
+from lpa_analysis.provenance import document_date, sha256_file
 
 FINGERPRINT_FILE = ".fingerprint.json"
-PARENT_CHECK_S = 1.0
+PARENT_CHECK_S = 0.2  # where the kernel cannot signal a worker when its run ends (not Linux)
+CHILD_GRACE_S = 0.5  # for a dying worker's playwright driver to clean up after its browser
+# Memory at the peak (README "How a run works"): a notebook worker, and a PDF process with its
+# Chromium and playwright driver, which serves two notebook workers.
+NOTEBOOK_WORKER_GB = 0.45
+PDF_PROCESS_GB = 0.7
 Status = Literal["done", "skipped", "failed", "html"]
 
 
@@ -47,14 +55,44 @@ class Job:
     lang: str
     fingerprint: str = ""
 
-    def is_current(self) -> bool:
-        """True when the outputs on disk were made from exactly these inputs."""
-        marker = Path(self.out_dir) / FINGERPRINT_FILE
-        if not marker.is_file() or not Path(self.html_path).is_file():
+    def is_current(self, *, warn: bool = True) -> bool:
+        """True when the outputs on disk were made from exactly these inputs and still are the
+        bytes then published: each is hashed again, so an edited output is rendered again
+        rather than vouched for (`warn`: say which)."""
+        marker = self._marker()
+        outputs = marker.get("outputs")
+        if marker.get("fingerprint") != self.fingerprint or not isinstance(outputs, dict):
             return False
-        if self.pdf_path and not Path(self.pdf_path).is_file():
+        expected = [self.html_path] + ([self.pdf_path] if self.pdf_path else [])
+        if any(self.relative(path) not in outputs for path in expected):
             return False
-        return json.loads(marker.read_text(encoding="utf-8")).get("fingerprint") == self.fingerprint
+        year_dir = Path(self.out_dir).parent
+        changed = [rel for rel, digest in sorted(outputs.items())
+                   if not (year_dir / rel).is_file() or sha256_file(year_dir / rel) != digest]
+        if changed and warn:
+            log.warning("%s: %s changed or went missing since it was published: rendering it "
+                        "again", self.key, ", ".join(changed))
+        return not changed
+
+    def relative(self, path: str | Path) -> str:
+        """A path of this job's as markers and manifests record it: from the year folder."""
+        return Path(path).relative_to(Path(self.out_dir).parent).as_posix()
+
+    def published_outputs(self) -> dict[str, str]:
+        """{path from the year folder: sha256} of what this job's last publish wrote."""
+        outputs = self._marker().get("outputs")
+        return outputs if isinstance(outputs, dict) else {}
+
+    def forget(self) -> None:
+        """Drop the marker: the next run renders this job whatever its fingerprint."""
+        (Path(self.out_dir) / FINGERPRINT_FILE).unlink(missing_ok=True)
+
+    def _marker(self) -> dict:
+        try:
+            marker = json.loads((Path(self.out_dir) / FINGERPRINT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return marker if isinstance(marker, dict) else {}
 
 
 @dataclass
@@ -68,6 +106,7 @@ class JobResult:
     pdf_backend: str | None = None
     outputs: list[str] = field(default_factory=list)
     staging: str | None = None  # status "html": the folder the PDF stage finishes from
+    kept: list[str] = field(default_factory=list)  # files lpa did not write, left in out_dir
 
 
 # --- inside a worker -------------------------------------------------------------------------
@@ -85,26 +124,33 @@ def _failed_cell(executed: Path) -> int | None:
     return None
 
 
-def _publish(staging: Path, job: Job) -> list[str]:
-    """Move finished files into place, each by an atomic rename; tables as one folder swap."""
+def _publish(staging: Path, job: Job) -> tuple[list[str], list[str]]:
+    """Move finished files into place, each by an atomic rename; tables as one folder swap,
+    which keeps the files of the old tables folder that lpa did not write. Returns the paths
+    published and those kept."""
     from lpa_analysis.files import replace_dir
 
     out_dir = Path(job.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    published = []
+    published, kept = [], []
     tables = staging / "tables"
     if tables.is_dir():
-        replace_dir(tables, out_dir / "tables")
-        published += sorted(str(p) for p in (out_dir / "tables").rglob("*") if p.is_file())
+        written = sorted(str(out_dir / "tables" / p.relative_to(tables))
+                         for p in tables.rglob("*") if p.is_file())
+        before = job.published_outputs()
+        kept = replace_dir(tables, out_dir / "tables",
+                           lambda name: job.relative(out_dir / "tables" / name) in before)
+        published += written
     for name, final in (("report.html", job.html_path), ("report.pdf", job.pdf_path)):
         if final and (staging / name).is_file():
             os.replace(staging / name, final)
             published.append(final)
     marker = staging / FINGERPRINT_FILE
-    marker.write_text(json.dumps({"fingerprint": job.fingerprint, "key": job.key},
-                                 sort_keys=True) + "\n", encoding="utf-8")
+    outputs = {job.relative(path): sha256_file(path) for path in published}
+    marker.write_text(json.dumps({"fingerprint": job.fingerprint, "key": job.key,
+                                  "outputs": outputs}, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(marker, out_dir / FINGERPRINT_FILE)
-    return published
+    return published, [f"tables/{name}" for name in kept]
 
 
 def run_job(job: Job, *, pdf: bool = True) -> JobResult:
@@ -166,9 +212,9 @@ def finish_job(job: Job, html: JobResult) -> JobResult:
         if backend:
             render.export_pdf(staging / "report.html", staging / "report.pdf",
                               date=document_date(job.parameters.get("year")))
-        outputs = _publish(staging, job)
+        outputs, kept = _publish(staging, job)
         return JobResult(job.key, "done", html.seconds + time.perf_counter() - started,
-                         pdf_backend=backend, outputs=outputs)
+                         pdf_backend=backend, outputs=outputs, kept=kept)
     except Exception as exc:  # noqa: BLE001 — a PDF failure is this job's result
         return _failure(job, exc, staging / "executed.ipynb", started)
     finally:
@@ -195,29 +241,144 @@ def _failure(job: Job, exc: BaseException, executed: Path, started: float) -> Jo
 _in_pool_worker = False  # True in the processes of `local_pool`
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     global _in_pool_worker
     _in_pool_worker = True
     # Before pyarrow is imported: the system allocator hands freed memory back, where Arrow's
     # default (mimalloc) keeps ~110 MB more per report worker, at no measurable cost in time.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
-                     name="lpa-exit-with-parent").start()
+    signal.signal(signal.SIGTERM, _end_with_descendants)
+    if not _signal_when_parent_ends(signal.SIGTERM):
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                         name="lpa-exit-with-parent").start()
+    if os.getppid() != parent:  # the run ended before this worker was ready
+        _end_with_descendants()
+
+
+# A run killed outright (kill -9, the out-of-memory killer) cannot stop its workers, and a
+# pool's idle workers never notice on their own; a worker's browser and playwright driver only
+# wind down after their pipes close. So a worker ends at once with its run, its own processes
+# with it.
+
+def _signal_when_parent_ends(signum: int) -> bool:
+    """Linux: the kernel sends `signum` when the thread that started this process ends (the
+    pool's caller: use a pool from the thread that made it). False elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    return ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signum, 0, 0, 0) == 0
 
 
 def _exit_with_parent(parent: int) -> None:
-    """A run killed outright (kill -9, the out-of-memory killer) cannot stop its workers, and a
-    pool's idle workers never notice on their own: each goes once it has a new parent. Its
-    browser follows (playwright's driver ends when the worker's pipe closes)."""
+    """Where the kernel cannot signal it: the worker goes once it has a new parent."""
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_S)
+    _end_with_descendants()
+
+
+def _end_with_descendants(*_signal) -> None:
+    """End this worker at once, its processes with it. A browser is killed; its playwright
+    driver (this worker's child), which ends when the worker's pipes close, is given a moment
+    to remove the browser's temporary profile, then killed too."""
+    me = os.getpid()
+    tree = _process_tree()
+    children = tree.get(me, [])
+    for pid in _below(tree, children):
+        _kill(pid)
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    deadline = time.monotonic() + CHILD_GRACE_S
+    while any(map(_running_child, children)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for pid in _below(_process_tree(), [me]):
+        _kill(pid)
     os._exit(1)
+
+
+def _process_tree() -> dict[int, list[int]]:
+    """parent pid → child pids, from /proc (empty without it)."""
+    tree: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # ended meanwhile
+            continue
+        tree.setdefault(parent, []).append(int(stat.parent.name))
+    return tree
+
+
+def _below(tree: dict[int, list[int]], roots: list[int]) -> list[int]:
+    found, todo = [], list(roots)
+    while todo:
+        children = tree.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:  # already gone
+        pass
+
+
+def _running_child(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:  # already reaped
+        return False
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:
     # spawn: clean interpreters (no forked threads or locks); atexit closes each browser.
     return ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
+
+
+def check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise InputError(f"-j/--jobs must be 1 or more, not {workers} (without it: one "
+                         "worker per core, as the memory available allows)")
+
+
+def worker_count(wanted: int | None, jobs: int, pdf: bool) -> int:
+    """Workers for a local run: as many as asked (default one per core) and jobs need, but no
+    more than the cores and the available memory hold; a warning says when that is fewer."""
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    per_worker = NOTEBOOK_WORKER_GB + (PDF_PROCESS_GB / 2 if pdf else 0)
+    memory = available_memory_gb()
+    limit = max(1, min(cores, int(memory / per_worker)))
+    wanted = min(wanted or cores, jobs)
+    if wanted > limit:
+        log.warning("workers: %d, not %d (%d cores, %.1f GB of memory available, ≈%.2f GB "
+                    "a worker: a notebook%s)", limit, wanted, cores, memory, per_worker,
+                    " and half a browser for PDFs" if pdf else "")
+    return min(wanted, limit)
+
+
+def available_memory_gb() -> float:
+    """Memory free for new processes: MemAvailable of /proc/meminfo (Linux), else the free
+    pages; no more than a container's cgroup limit leaves."""
+    found = float("inf")
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        found = int(meminfo.split("MemAvailable:")[1].split()[0]) * 1024
+    except (OSError, IndexError, ValueError):
+        try:
+            found = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, AttributeError):
+            pass
+    try:
+        cgroup = Path("/sys/fs/cgroup")
+        found = min(found, int((cgroup / "memory.max").read_text())
+                    - int((cgroup / "memory.current").read_text()))
+    except (OSError, ValueError):  # no cgroup v2 limit ("max")
+        pass
+    return found / 2**30
 
 
 def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster=None,
@@ -226,7 +387,9 @@ def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster=None,
     """Run every job; unchanged ones are skipped unless `force`. Never stops at a failure.
 
     cluster: a Dask scheduler address ('tcp://host:8786') or a `distributed.Client`; without
-    it, `workers` local processes (default: one per core)."""
+    it, `workers` local processes (default: one per core; fewer when the cores or the memory
+    available would not hold them, see `worker_count`)."""
+    check_workers(workers)
     jobs = list(jobs)
     results: list[JobResult] = []
     todo = []
@@ -243,8 +406,13 @@ def run_jobs(jobs: Iterable[Job], *, workers: int | None = None, cluster=None,
     if cluster:
         results += _run_dask(todo, cluster, on_result)
     else:
-        workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+        workers = worker_count(workers, len(todo), any(job.pdf_path for job in todo))
         results += _LocalRun(todo, workers, on_result).run()
+    out_dirs = {job.key: job.out_dir for job in jobs}
+    for r in results:
+        if r.kept:
+            log.warning("%s: kept files lpa did not write in %s: %s", r.key, out_dirs[r.key],
+                        ", ".join(r.kept))
     order = {job.key: i for i, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order[r.key])
 

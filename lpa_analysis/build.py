@@ -21,14 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from lpa_analysis import __version__
-from lpa_analysis.errors import InputError, Problem
-from lpa_analysis.files import replace_dir, staging_dir
+from lpa_analysis.errors import InputError, Problem, shown
+from lpa_analysis.files import replace_dir, staging_dir, write_csv
 from lpa_analysis.log import log
 from lpa_analysis.processed import (BUILD_FORMAT, BUILD_INFO, CSV_TABLES, DEFAULT_PROCESSED,
                                     FRAMEWORK_FILE, read_build_info, year_folder)
 from lpa_analysis.package_data import EXPECTATIONS
 from lpa_analysis.provenance import PACKAGE_DIR, files_fingerprint, sha256_file
-from lpa_analysis.schema import RECONCILIATION_COLUMNS, to_be_year
+from lpa_analysis.schema import RECONCILIATION_COLUMNS, SOURCE_ROW, to_be_year
 
 DEFAULT_DATA = Path("data/demo")
 # The code a build's result depends on: a change to one of these, or to the year's reviewed
@@ -57,14 +57,46 @@ def _reader_problems(folder) -> dict[str, list[Problem]]:
     return {name: list(loaded.problems) for name, loaded in tables.items() if loaded is not None}
 
 
-def _check_consistent(folder, framework_path: Path, year: int) -> None:
-    """Inputs that cannot be scored at all stop the build (nothing is written)."""
-    if folder.framework.year != year:
-        raise InputError(f"framework is for {folder.framework.year}, not {year}",
-                         file=framework_path)
+def _check_consistent(folder, framework_path: Path) -> None:
+    """Inputs that cannot be scored at all stop the build (nothing is written). A framework
+    for another year than its file name says is refused by `load_framework`."""
     for name, loaded in (("registry", folder.registry), ("scores", folder.scores)):
         if loaded.frame.empty:
             raise InputError(f"{name} has no rows", file=loaded.path)
+    _check_indicators_scored(folder, framework_path)
+
+
+def _check_indicators_scored(folder, framework_path: Path) -> None:
+    """A counted indicator without one score row in the whole file would score 0 for every
+    LAO it applies to, silently lowering every score: the framework and the scores are not
+    of the same assessment."""
+    types = set(folder.registry.frame["lao_type"].dropna())
+    scored = set(folder.scores.frame["indicator_id"].dropna())
+    unscored = [i.id for i in folder.framework.indicators
+                if not i.pilot and i.id not in scored and any(i.applies(t) for t in types)]
+    if unscored:
+        one = len(unscored) == 1
+        raise InputError(
+            f"indicators: {shown(', '.join(unscored))} {'is' if one else 'are'} counted, but "
+            f"{folder.scores.path} has no row for {'it' if one else 'them'}: every LAO would "
+            "score 0 there. Add the rows, or mark the indicator pilot: true, or remove it",
+            file=framework_path)
+
+
+def _check_registry(findings: pd.DataFrame, path: Path) -> None:
+    """The registry is what every score row is checked against, so a registry error (a code
+    naming another province than its row, one code with two names) stops the build:
+    quarantine is for score rows."""
+    errors = findings[(findings["table"] == "registry") & (findings["severity"] == "error")]
+    if errors.empty:
+        return
+    first = errors.iloc[0]
+    listed = "it" if len(errors) == 1 else f"all {len(errors):,}"
+    raise InputError(
+        f"{first['message']}. A registry error stops the build: fix the registry (`lpa check "
+        f"{path} --kind registry` lists {listed})", file=path,
+        row=None if pd.isna(first[SOURCE_ROW]) else int(first[SOURCE_ROW]),
+        column=None if pd.isna(first["column"]) else first["column"])
 
 
 def _inputs_info(folder, framework_path: Path, data_dir: Path) -> list[dict]:
@@ -93,7 +125,7 @@ def _write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     for name, frame in tables.items():
         frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=ROW_GROUP_SIZE)
         if name in CSV_TABLES:
-            frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+            write_csv(frame, folder / f"{name}.csv")
 
 
 def _missing_findings(missing: pd.DataFrame) -> pd.DataFrame:
@@ -125,11 +157,10 @@ def _write_manifest(folder: Path, info: dict, data_dir: Path, out_dir: Path) -> 
 def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
                out_dir: str | Path = DEFAULT_PROCESSED) -> BuildResult:
     """Read, validate, score and reconcile one year; write `<out_dir>/<year>/` atomically."""
-    from lpa_analysis import demo, quality, readers, reconcile, scoring
+    from lpa_analysis import quality, readers, reconcile, scoring
 
     year = to_be_year(year)
-    data_dir, out_dir = Path(data_dir), Path(out_dir)
-    demo.ensure_data(data_dir)
+    data_dir, out_dir = require_data(data_dir), Path(out_dir)
     timings: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -142,12 +173,13 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
     log.info("build %s: reading %s", year, data_dir)
     folder = readers.load_year(data_dir, year)
     framework_path = readers.find_input(data_dir, "framework", year)
-    _check_consistent(folder, framework_path, year)
+    _check_consistent(folder, framework_path)
     lap("read")
 
     published = folder.published.frame if folder.published is not None else None
     gate = quality.run_gate(folder.registry.frame, folder.scores.frame, folder.framework,
                             published, extra_errors=_reader_problems(folder))
+    _check_registry(gate.findings, folder.registry.path)
     lap("quality_gate")
     errors = int((gate.findings["severity"] == "error").sum())
     log.info("quality gate: %d errors, %d warnings, %d rows quarantined", errors,
@@ -230,13 +262,20 @@ def build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
     return True
 
 
+def require_data(data_dir: str | Path) -> Path:
+    """The raw data folder, which must be there: only `lpa demo` writes demo data."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError("no raw data folder here. To write the synthetic demo data there, "
+                         f"run: lpa demo --out {data_dir}", file=data_dir)
+    return data_dir
+
+
 def build_all(data_dir: Path = DEFAULT_DATA, processed_dir: Path = DEFAULT_PROCESSED) -> list[int]:
-    """Build every year of the data folder that is missing or out of date; return the years.
-    A missing folder named 'demo' is generated first (the national demo data)."""
-    from lpa_analysis.demo import ensure_data
+    """Build every year of the data folder that is missing or out of date; return the years."""
     from lpa_analysis.readers import available_years
 
-    years = available_years(ensure_data(data_dir))
+    years = available_years(require_data(data_dir))
     if not years:
         raise InputError("no year with a framework and scores", file=data_dir)
     return ensure_built(max(years), data_dir, processed_dir)
@@ -246,11 +285,9 @@ def ensure_built(year: int, data_dir: Path = DEFAULT_DATA,
                  processed_dir: Path = DEFAULT_PROCESSED) -> list[int]:
     """Build every year up to `year` that is missing or out of date (trends need them all);
     returns those years. Runs in the calling process, never in a report worker."""
-    from lpa_analysis.demo import ensure_data
     from lpa_analysis.readers import available_years
 
-    year, data_dir, processed_dir = to_be_year(year), Path(data_dir), Path(processed_dir)
-    ensure_data(data_dir)
+    year, data_dir, processed_dir = to_be_year(year), require_data(data_dir), Path(processed_dir)
     years = [y for y in available_years(data_dir) if y <= year]
     if year not in years:
         raise InputError(f"no framework and scores for {year}", file=data_dir)

@@ -8,6 +8,18 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
+# How much of a cell a message quotes: a 10 MB cell must not become 10 MB on stderr.
+MAX_SHOWN = 80
+# A message as a whole (it may quote a cell without `shown`, e.g. a header list).
+MAX_MESSAGE = 2_000
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value as a message quotes it: its first `limit` characters, and how long it was when
+    longer ('xxxx… (10,485,760 characters)')."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
 
 def _where(file: str | Path | None, row: int | None, column: str | None) -> str:
     parts = []
@@ -16,7 +28,7 @@ def _where(file: str | Path | None, row: int | None, column: str | None) -> str:
     if row is not None:
         parts.append(f"row {row}")
     if column is not None:
-        parts.append(f"column '{column}'")
+        parts.append(f"column '{shown(column)}'")
     return ", ".join(parts)
 
 
@@ -25,6 +37,7 @@ class InputError(Exception):
 
     def __init__(self, message: str, *, file: str | Path | None = None,
                  row: int | None = None, column: str | None = None):
+        message = shown(message, MAX_MESSAGE)
         self.message, self.file, self.row, self.column = message, file, row, column
         where = _where(file, row, column)
         super().__init__(f"{where}: {message}" if where else message)
@@ -42,7 +55,12 @@ class Problem:
     lao_code: str | None = None
     indicator_id: str | None = None
     check: str | None = None  # short id of the rule, e.g. 'bad_code'; groups findings in reports
-    value: str | None = None  # the offending cell as read
+    value: str | None = None  # the offending cell as read (`shown`: long cells cut)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", shown(self.message, MAX_MESSAGE))
+        if self.value is not None:
+            object.__setattr__(self, "value", shown(self.value))
 
     def __str__(self) -> str:
         where = _where(self.file, self.row, self.column)

@@ -46,12 +46,15 @@ def _column_width(name: object, series: pd.Series) -> int:
     return min(60, max(8, max(len(s) for s in sample) + 2))
 
 
-def _write_sheet(wb, ws, frame: pd.DataFrame, header) -> None:
-    """Bold wrapped header, frozen; auto-filter; number formats; widths from the values."""
+def _write_sheet(wb, ws, frame: pd.DataFrame, header,
+                 number_formats: list[str | None] | None = None) -> None:
+    """Bold wrapped header, frozen; auto-filter; number formats (given, else by dtype); widths
+    from the values."""
     ws.write_row(0, 0, [str(c) for c in frame.columns], header)
     for idx, column in enumerate(frame.columns):
         series = frame.iloc[:, idx]  # by position: localised headers may repeat
-        spec = _column_format(series)
+        given = number_formats[idx] if number_formats else None
+        spec = {"num_format": given} if given else _column_format(series)
         values = series.astype(object).where(series.notna(), None).tolist()
         ws.write_column(1, idx, values, wb.add_format(spec) if spec else None)
         ws.set_column(idx, idx, _column_width(column, series))
@@ -61,9 +64,12 @@ def _write_sheet(wb, ws, frame: pd.DataFrame, header) -> None:
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
-                   date: datetime | None = None) -> Path:
+                   date: datetime | None = None,
+                   number_formats: dict[str, list[str | None]] | None = None) -> Path:
     """One sheet per frame (in the given order), written atomically and reproducibly;
-    `date` (default `document_date()`) is the workbook's created date.
+    `date` (default `document_date()`) is the workbook's created date; `number_formats`: per
+    sheet, an Excel number format for each column (None: from its dtype), e.g. the reports'
+    ('#,##0' for counts, '[<0.001]"< 0.001";0.000' for p values). Cells keep their numbers.
 
     XlsxWriter rather than openpyxl: ~5× faster (every report writes one) and it stamps its
     zip entries with a fixed time, so the same frames give the same bytes."""
@@ -81,7 +87,8 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
         if len(frame) + 1 > EXCEL_MAX_ROWS:
             raise ValueError(f"sheet '{name}' has {len(frame):,} rows; Excel holds "
                              f"{EXCEL_MAX_ROWS - 1:,}: export a province or an aggregate")
-        _write_sheet(wb, wb.add_worksheet(sheet_name(name, used)), frame, header)
+        _write_sheet(wb, wb.add_worksheet(sheet_name(name, used)), frame, header,
+                     (number_formats or {}).get(name))
     wb.close()
     return write_atomic(Path(path), buffer.getvalue())
 

@@ -2,7 +2,8 @@
 
 Every heading, label and generated sentence comes from `resources/messages.yml` through `t()`.
 Years: Buddhist era in Thai ('2566'), both eras in English ('2566 (2023)'). Numbers: one style in
-both languages: '80.2%', '1,234', 'p = 0.034' / 'p < 0.001'; a missing value prints as '–'.
+both languages, by kind (`NUMBER_FORMATS`, for tables and sentences alike): '80.2%', '7,849',
+'p = 0.034' / 'p < 0.001', effect sizes '0.26'; a missing value prints as '–'.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable, Iterable
+from functools import cache, partial
 from typing import Literal
 
 import yaml
@@ -97,11 +98,42 @@ def fmt_signed(value: float | None, digits: int = 1) -> str:
     return ("+" if value > 0 else "−") + text
 
 
-def fmt_p(p: float | None) -> str:
-    """'p = 0.034', 'p < 0.001'."""
+def fmt_p_value(p: float | None) -> str:
+    """A p or q value as a table cell: '0.034', '< 0.001' (never '0.000')."""
     if _missing(p):
-        return f"p = {MISSING}"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        return MISSING
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_p(p: float | None) -> str:
+    """A p value in a sentence: 'p = 0.034', 'p < 0.001'."""
+    cell = fmt_p_value(p)
+    return f"p {cell}" if cell.startswith("<") else f"p = {cell}"
+
+
+def fmt_code(value: float | None) -> str:
+    """A number that names something (a year, a dimension): 2566, never '2,566'."""
+    if _missing(value):
+        return MISSING
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# Every number is written by its kind, in report tables and sentences alike: (text, Excel number
+# format of the same style, so that workbooks keep numbers as numbers). Which column holds which
+# kind: report.base.column_kind.
+NUMBER_FORMATS: dict[str, tuple[Callable[[object], str], str]] = {
+    "count": (fmt_num, "#,##0"),  # n, ranks, whole df: 7,849
+    "measure": (partial(fmt_num, digits=2), "#,##0.00"),  # scores, per cent, CIs: 81.23
+    "statistic": (partial(fmt_num, digits=1), "#,##0.0"),  # H, V, U, t, Welch df: 2,259.0
+    "effect": (partial(fmt_num, digits=2), "0.00"),  # ε², rank-biserial r, ρ, α: 0.26
+    "p": (fmt_p_value, '[<0.001]"< 0.001";0.000'),  # p and q values: 0.034, < 0.001
+    "code": (fmt_code, "0"),  # years, dimension and component numbers: 2566
+}
+
+
+def fmt_as(value: float | None, kind: str) -> str:
+    """`value` written as its kind of number (`NUMBER_FORMATS`)."""
+    return NUMBER_FORMATS[kind][0](value)
 
 
 def year_label(year: int, lang: str, *, prefix: bool = False) -> str:
@@ -183,7 +215,9 @@ def localise_table(df, lang: str, *, strict: bool = True):
     out = df.copy()
     for column, label in _VALUE_LABELS.items():
         if column in out:
-            out[column] = out[column].map(lambda v, f=label: MISSING if _missing(v) else f(v, lang))
+            # a table already written for people shows a missing code as MISSING
+            out[column] = out[column].map(
+                lambda v, f=label: MISSING if _missing(v) or v == MISSING else f(v, lang))
     yes, no = t("value.yes", lang), t("value.no", lang)
     for column in _BOOLEAN_COLUMNS:
         # `passed` is a flag per LAO but a count in pass-rate tables: only flags become yes/no.

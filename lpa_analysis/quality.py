@@ -12,9 +12,10 @@ what it requires; findings repeat that with the offending value and the original
 
 Checks (error = quarantined; warning = kept):
   registry   required ids, lao_code 7 digits and unique, lao_type and province known (76, no
-             Bangkok) · warnings: code's first digit vs type (upgraded เทศบาลตำบล keep their
-             6-code), digits 2-3 vs province, office location outside Thailand, coverage (an
-             LAO with no row in the scores file; the finding points at its registry row)
+             Bangkok), code digits 2-3 = the province (a registry error stops the build:
+             build.py) · warnings: code's first digit vs type (upgraded เทศบาลตำบล keep their
+             6-code), office location outside Thailand, coverage (an LAO with no row in the
+             scores file; the finding points at its registry row)
   scores     required ids, LAO in the (accepted) registry, indicator in the framework,
              (LAO, indicator) at most once, self/verified points among the indicator's
              levels, not_applicable only where the indicator does not apply to the LAO's type
@@ -52,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from lpa_analysis import rules
-from lpa_analysis.errors import Problem
+from lpa_analysis.errors import Problem, shown
 from lpa_analysis.geo import all_provinces
 from lpa_analysis.package_data import EXPECTATIONS
 from lpa_analysis.rules import Rule, level_list, level_text
@@ -671,13 +672,13 @@ def summary(gate: GateResult, limit: int = 20) -> str:
     for r in per_check.itertuples(index=False):
         lines.append(f"  {r.severity:<7} {r.table:<9} {r.check:<24} {r.n:>7}")
     lines.append("")
-    shown = gate.findings.sort_values("severity", kind="stable").head(limit)
-    for r in shown.itertuples(index=False):
+    listed = gate.findings.sort_values("severity", kind="stable").head(limit)
+    for r in listed.itertuples(index=False):
         where = ", ".join(x for x in (
             f"row {r.source_row}" if pd.notna(r.source_row) else None,
             f"LAO {r.lao_code}" if pd.notna(r.lao_code) else None,
             f"indicator {r.indicator_id}" if pd.notna(r.indicator_id) else None,
-            f"{r.column} = '{r.value}'" if pd.notna(r.value) else None) if x)
+            f"{r.column} = '{shown(r.value)}'" if pd.notna(r.value) else None) if x)
         lines.append(f"  {r.severity}: {r.table} {where}: {r.message}")
     if len(gate.findings) > limit:
         lines.append(f"  … and {len(gate.findings) - limit} more (use --json for all)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from lpa_analysis import geo, rules
-from lpa_analysis.errors import InputError, Problem
+from lpa_analysis.errors import InputError, Problem, shown
 from lpa_analysis.log import log
 from lpa_analysis.rules import Rule
 from lpa_analysis.schema import (
@@ -308,7 +309,10 @@ _NEEDS_CLEANING = ("^ | $|  |[\t\n\r\x0b\x0c\u00a0\u1680\u2000-\u200d\u2028\u202
 
 
 def _clean(text: str) -> str:
-    return re.sub(_SPACE_CLASS, " ", re.sub(_ZERO_WIDTH_CLASS, "", text)).strip(" ")
+    """One spelling per text: spaces collapsed, zero-width characters dropped, and Unicode
+    NFC, so Thai marks typed in either order (ปู่ as ป+ู+่ or ป+่+ู) are the same name."""
+    spaced = re.sub(_SPACE_CLASS, " ", re.sub(_ZERO_WIDTH_CLASS, "", text)).strip(" ")
+    return unicodedata.normalize("NFC", spaced)
 
 
 def _clean_column(values: pd.Series) -> pd.Series:
@@ -320,7 +324,8 @@ def _clean_column(values: pd.Series) -> pd.Series:
 
 def _clean_unique(values: pd.Series) -> pd.Series:
     """_clean applied only to the (few) cells that need it: regex is slow."""
-    dirty = values.str.contains(_NEEDS_CLEANING, regex=True)
+    spacing = values.str.contains(_NEEDS_CLEANING, regex=True)
+    dirty = spacing | values.str.normalize("NFC").ne(values)
     if not dirty.any():
         return values
     return values.where(~dirty, values[dirty].map(_clean))
@@ -427,7 +432,7 @@ class _Reader:
         for i in mask[mask].index:
             value = str(values[i])
             code = None if codes is None or pd.isna(codes[i]) else str(codes[i])
-            self.report(rule, message.format(value=value), row=int(self.rows[i]),
+            self.report(rule, message.format(value=shown(value)), row=int(self.rows[i]),
                         column=column, lao_code=code, value=value)
 
     def report(self, rule: Rule, message: str, **where) -> None:
@@ -503,13 +508,13 @@ def _map_headers(raw: pd.DataFrame, path: Path, required: list[str], optional: l
         canon = _HEADER_KEYS.get(_key(header))
         if canon in wanted:
             if canon in headers:
-                raise InputError(f"columns '{headers[canon]}' and '{header}' both mean "
-                                 f"{canon}: keep one", file=path, column=header)
+                raise InputError(f"columns '{shown(headers[canon])}' and '{shown(header)}' "
+                                 f"both mean {canon}: keep one", file=path, column=header)
             headers[canon] = header
         elif _key(header) not in _COVERAGE_KEYS:
             ignored.append(header)
     if ignored:
-        log.info("%s: columns not used: %s", path, ", ".join(ignored))
+        log.info("%s: columns not used: %s", path, ", ".join(map(shown, ignored)))
     missing = [c for c in required if c not in headers]
     if one_of and not any(c in headers for c in one_of):
         missing.append(" or ".join(one_of))
@@ -518,7 +523,7 @@ def _map_headers(raw: pd.DataFrame, path: Path, required: list[str], optional: l
                              for c in missing)
         raise InputError(f"required column{'s' * (len(missing) > 1)} "
                          f"{', '.join(missing)} missing (accepted headers — {accepted}); "
-                         f"the file has: {', '.join(raw.columns.drop(SOURCE_ROW))}",
+                         f"the file has: {', '.join(map(shown, raw.columns.drop(SOURCE_ROW)))}",
                          file=path, column=missing[0])
     return headers
 
@@ -630,8 +635,9 @@ def _deduplicate(frame: pd.DataFrame, r: _Reader, coverage: bool) -> pd.DataFram
             source = column if column in r.headers else next(  # province: as the file has it
                 c for c in ("province_th", "province_code", "province_en") if c in r.headers)
             as_written = r.col(source)
-            variants = "; ".join(f"'{as_written[g.index[0]]}' ({_row_list(g[SOURCE_ROW])})"
-                                 for _, g in rows.groupby(column, sort=False))
+            variants = "; ".join(
+                f"'{shown(as_written[g.index[0]])}' ({_row_list(g[SOURCE_ROW])})"
+                for _, g in rows.groupby(column, sort=False))
             r.report(rules.CONFLICTING_ROWS,
                      f"LAO {code} has conflicting {column} between its rows: {variants}",
                      row=int(rows[SOURCE_ROW].iloc[0]), column=r.headers[source], lao_code=code)
@@ -650,14 +656,15 @@ def _deduplicate(frame: pd.DataFrame, r: _Reader, coverage: bool) -> pd.DataFram
 
 def _row_list(rows: pd.Series, limit: int = 5) -> str:
     """'row 5', 'rows 5, 7', 'rows 5, 7, 9, 11, 12 … (8 rows)'."""
-    shown = ", ".join(str(n) for n in rows.iloc[:limit])
+    listed = ", ".join(str(n) for n in rows.iloc[:limit])
     more = f" … ({len(rows)} rows)" if len(rows) > limit else ""
-    return f"row {shown}" if len(rows) == 1 else f"rows {shown}{more}"
+    return f"row {listed}" if len(rows) == 1 else f"rows {listed}{more}"
 
 
 def _check_code_digits(frame: pd.DataFrame, r: _Reader) -> None:
     """DLA codes: first digit by type, digits 2–3 the DOPA province (SOURCE.md). Real codes
-    break the first rule (เทศบาลตำบล upgraded from อบต. keep their 6-code): warnings."""
+    break the first rule (เทศบาลตำบล upgraded from อบต. keep their 6-code): a warning; a code
+    naming another province than its row is an error (rules.CODE_PROVINCE_DIGITS)."""
     digit = frame["lao_type"].map(lambda t: LAO_TYPE_CODE_DIGIT.get(t) if pd.notna(t) else None)
     for i in frame.index[frame["lao_code"].notna() & digit.notna()
                          & frame["lao_code"].str[0].ne(digit)]:

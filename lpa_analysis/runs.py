@@ -10,23 +10,28 @@ built first, here in the calling process (`build.ensure_built`); workers only re
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from lpa_analysis import __version__
-from lpa_analysis.batch import Job, JobResult, run_jobs
+from lpa_analysis.batch import Job, JobResult, check_workers, run_jobs
 from lpa_analysis.build import DEFAULT_DATA, ensure_built
 from lpa_analysis.errors import InputError
 from lpa_analysis.files import write_atomic
 from lpa_analysis.geo import ProvinceInfo, all_provinces, resolve_province
 from lpa_analysis.log import log
+from lpa_analysis.manifest import (MANIFEST, file_records, file_status, read_manifest,
+                                   require_intact, write_manifest)
 from lpa_analysis.package_data import NOTEBOOKS, TEMPLATES
-from lpa_analysis.processed import DEFAULT_PROCESSED, build_fingerprint, read_build_info, year_folder
+from lpa_analysis.processed import (BUILD_INFO, DEFAULT_PROCESSED, build_fingerprint,
+                                    read_build_info, year_folder)
 from lpa_analysis.provenance import code_fingerprint, fingerprint, sha256_file, without_paths
 
 PROVINCE_NOTEBOOK = "province_report.ipynb"
 NATIONAL_NOTEBOOK = "national_overview.ipynb"
 DEFAULT_OUT = Path("reports")
+MERGED_FORMAT = 2  # the first manifest format covering every report of the year
 
 
 @dataclass
@@ -48,11 +53,17 @@ def notebook(name: str) -> Path:
     return path
 
 
-def resolve_provinces(spec: str) -> list[ProvinceInfo]:
-    """'all', or a comma list of codes / Thai / English names."""
+def resolve_provinces(spec: str, *, note_repeats: bool = True) -> list[ProvinceInfo]:
+    """'all', or a comma list of codes / Thai / English names. A province named more than
+    once ('54,แพร่,Phrae') is one report, in the place first named; `note_repeats` logs so."""
     if spec.strip().lower() == "all":
         return list(all_provinces())
-    return [resolve_province(part.strip()) for part in spec.split(",") if part.strip()]
+    named = Counter(resolve_province(part.strip()) for part in spec.split(",") if part.strip())
+    repeated = [f"{p.code} {p.name_en} ({n}×)" for p, n in named.items() if n > 1]
+    if repeated and note_repeats:
+        log.warning("--province %s names %s more than once: one report each",
+                    spec, ", ".join(repeated))
+    return list(named)
 
 
 def _years_fingerprint(years: list[int], processed_dir: Path) -> dict[int, str]:
@@ -175,8 +186,11 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
     from lpa_analysis.schema import to_be_year
 
     year = to_be_year(year)
+    check_workers(workers)
     chosen = resolve_provinces(provinces)
+    previous = previous_manifest((out_dir / str(year)).resolve())
     years = ensure_built(year, data_dir, processed_dir)
+    processed = verified_processed(years, data_dir, processed_dir)
     backend = pdf_backend() if "pdf" in formats else None
     if "pdf" in formats and backend is None:
         log.warning("no PDF renderer (install Debian chromium, or weasyprint): HTML only")
@@ -186,11 +200,14 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
                      processed_dir=processed_dir, out_dir=out_dir, years=years,
                      national=national, extra_parameters=extra_parameters)
     started = time.perf_counter()
-    if force or not all(job.is_current() for job in jobs):
+    if not force:
+        _forget_unvouched(jobs, previous)
+    if force or not all(job.is_current(warn=False) for job in jobs):
         prepare_reference(year, processed_dir)
     results = run_jobs(jobs, workers=workers, cluster=cluster, force=force, on_result=on_result)
     index = write_index(year, out_dir, lang, results)
     write_run_manifest(year, jobs, results, index, years=years, processed_dir=processed_dir,
+                       processed=processed, previous=previous,
                        parameters={"year": year, "provinces": provinces, "lang": lang,
                                    "formats": sorted(formats), "national": national,
                                    "data_dir": str(data_dir.resolve()),
@@ -199,37 +216,133 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
     return RunOutcome(year, results, index, backend)
 
 
-def _job_outputs(job: Job) -> list[Path]:
-    files = [Path(job.html_path)] + ([Path(job.pdf_path)] if job.pdf_path else [])
-    tables = Path(job.out_dir) / "tables"
-    if tables.is_dir():
-        files += [p for p in tables.rglob("*") if p.is_file()]
-    return [p for p in files if p.is_file()]
+def verified_processed(years: list[int], data_dir: Path, processed_dir: Path) -> list[dict]:
+    """The processed tables of these years as their builds recorded them (path from the
+    processed folder, size, sha256), each checked against its file first: reports show the
+    numbers a build computed, never a table edited since. build.json is checked, not listed
+    (it records timings)."""
+    records = []
+    for y in years:
+        folder = year_folder(y, processed_dir)
+        path = folder / MANIFEST
+        rebuild = f"rebuild it: lpa build --year {y} --data {data_dir} --out {processed_dir}"
+        if not path.is_file():
+            raise InputError(f"year {y} has no build manifest; {rebuild}", file=path)
+        manifest = read_manifest(path)
+        require_intact(manifest, path)
+        for record in manifest["outputs"]:
+            status, detail = file_status(folder, record)
+            if status != "identical":
+                what = f"changed since the build wrote it ({detail})" if status == "changed" \
+                    else "missing"
+                raise InputError(f"{what}: reports are made only from the tables a build "
+                                 f"wrote; {rebuild}", file=folder / record["path"])
+            if record["path"] != BUILD_INFO:
+                records.append({**record, "path": f"{y}/{record['path']}"})
+    return records
+
+
+def previous_manifest(year_dir: Path) -> dict | None:
+    """The year's manifest this run merges into (None: none yet, or an older format that
+    covered only its own run). An edited one stops the run before any work: carrying its
+    records over would vouch for whatever it now says."""
+    path = year_dir / MANIFEST
+    if not path.is_file():
+        return None
+    manifest = read_manifest(path)
+    try:
+        require_intact(manifest, path)
+    except InputError as exc:
+        raise InputError(f"{exc.message}; a report run merges into the year's manifest, so it "
+                         "stops here (remove the file to start the manifest afresh)",
+                         file=path) from None
+    if manifest["kind"] != "reports" or manifest.get("format", 1) < MERGED_FORMAT:
+        log.info("%s is of an older format: this run's manifest starts afresh", path)
+        return None
+    return manifest
+
+
+def _forget_unvouched(jobs: list[Job], previous: dict | None) -> None:
+    """A job is skipped as unchanged only when the year's manifest records its outputs with
+    the hashes its marker has: markers are not signed, the manifest is what vouches for the
+    bytes. Any other job loses its marker and is rendered again."""
+    recorded = {r["path"]: r["sha256"] for r in (previous or {}).get("outputs", [])}
+    for job in jobs:
+        outputs = job.published_outputs()
+        if outputs and any(recorded.get(path) != digest for path, digest in outputs.items()):
+            log.warning("%s: its outputs on disk are not the ones the year's manifest records%s: "
+                        "rendering it again", job.key, "" if previous else " (there is none)")
+            job.forget()
+
+
+def _owned_by(job: Job, path: str) -> bool:
+    html = Path(job.html_path)
+    return (path in (job.relative(html), job.relative(html.with_suffix(".pdf")))
+            or path.startswith(job.relative(job.out_dir) + "/"))
+
+
+def _merged_outputs(year_dir: Path, jobs: list[Job], results: list[JobResult], index: Path,
+                    previous: dict) -> list[dict]:
+    """The year's outputs after this run: what it rendered, and the index, hashed now;
+    everything else as the previous manifest recorded it, so reports of earlier runs stay
+    covered (and one edited since is still caught by `lpa audit verify`). A file that a
+    re-rendered report no longer has is dropped."""
+    done = [r for r in results if r.status == "done"]
+    rendered = [job for job in jobs if job.key in {r.key for r in done}]
+    records = {r["path"]: r for r in previous.get("outputs", [])
+               if (year_dir / r["path"]).is_file()
+               or not any(_owned_by(job, r["path"]) for job in rendered)}
+    fresh = [index] + [path for r in done for path in r.outputs]
+    records.update({r["path"]: r for r in file_records(year_dir, fresh)})
+    return sorted(records.values(), key=lambda r: r["path"])
+
+
+def _warn_uncovered(year_dir: Path, outputs: list[dict]) -> None:
+    """Reports the index links (a summary table on disk) that the manifest does not cover:
+    made before manifests covered the whole year, or before the manifest was removed."""
+    recorded = {r["path"] for r in outputs}
+    uncovered = [p.code for p in all_provinces()
+                 if (year_dir / p.code / "tables" / "summary.csv").is_file()
+                 and f"{p.code}/report.html" not in recorded]
+    if (year_dir / "national.html").is_file() and "national.html" not in recorded:
+        uncovered.append("national")
+    if uncovered:
+        log.warning("%s: %s published but not in the year's manifest (made before it covered "
+                    "the whole year, or after it was removed): render them again with lpa "
+                    "reports to cover them", year_dir, ", ".join(uncovered))
 
 
 def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], index: Path, *,
-                       years: list[int], processed_dir: Path, parameters: dict,
-                       seconds: float) -> Path:
-    """reports/<year>/manifest.json: inputs of every year the reports read, the notebooks,
-    the environment and every output file of the run with its sha256."""
-    from lpa_analysis.manifest import file_records, write_manifest
-
+                       years: list[int], processed_dir: Path, processed: list[dict],
+                       previous: dict | None, parameters: dict, seconds: float) -> Path:
+    """reports/<year>/manifest.json, covering every report of the year: merged with the
+    previous manifest (`_merged_outputs`), with the setting each report was made with (for
+    `lpa audit verify` to re-run it), the inputs and processed tables of every year this run
+    read, the notebooks and the environment."""
     year_dir = index.parent
-    ok = {r.key for r in results if r.status != "failed"}
-    outputs = [index] + [p for job in jobs if job.key in ok for p in _job_outputs(job)]
     infos = {y: read_build_info(year_folder(y, processed_dir)) for y in years}
     inputs = sorted({(i["path"], i["size"], i["sha256"]) for info in infos.values()
                      for i in info["inputs"]})
     notebooks = sorted({Path(job.notebook) for job in jobs})
+    previous = previous or {}
+    outputs = _merged_outputs(year_dir, jobs, results, index, previous)
+    _warn_uncovered(year_dir, outputs)
+    failed = {r.key for r in results if r.status == "failed"}
+    setting = {k: parameters[k] for k in ("lang", "formats", "extra_parameters")}
     return write_manifest(
         year_dir, kind="reports", parameters=parameters,
         inputs=[{"path": p, "size": s, "sha256": h} for p, s, h in inputs],
-        outputs=file_records(year_dir, outputs),
-        extra={"notebooks": {p.name: sha256_file(p) for p in notebooks},
+        outputs=outputs,
+        extra={"notebooks": {**previous.get("notebooks", {}),
+                             **{p.name: sha256_file(p) for p in notebooks}},
+               "reports": {**previous.get("reports", {}),
+                           **{r.key: setting for r in results if r.key not in failed}},
+               "processed": processed,
                "years": years, "findings": {str(y): info["counts"]["findings"]
                                             for y, info in infos.items()},
-               "failed": sorted(r.key for r in results if r.status == "failed")},
-        run={"seconds": round(seconds, 2),
+               "failed": sorted(failed | (set(previous.get("failed", []))
+                                          - {r.key for r in results}))},
+        run={"seconds": round(seconds, 2), "processed_dir": str(processed_dir.resolve()),
              "jobs": {r.key: {"status": r.status, "seconds": round(r.seconds, 2)}
                       for r in results}})
 

@@ -6,12 +6,20 @@ these names. `data/README.md` documents the same contract for people.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 class LaoType(StrEnum):
@@ -154,7 +162,7 @@ class Framework(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     year: int = Field(ge=2550, le=2700, description="Buddhist-era year")
     overall_method: Literal["points", "mean_of_dimensions"]
-    pass_threshold: float = 70.0
+    pass_threshold: float = Field(70.0, gt=0, le=100)
     bands: list[BandRule]
     dimensions: list[Dimension]
     indicators: list[Indicator]
@@ -169,12 +177,34 @@ class Framework(BaseModel):
         ids = [i.id for i in self.indicators]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"duplicate indicator ids: {dupes}")
+            raise ValueError(f"indicators: duplicate ids {dupes}")
         if sorted(d.id for d in self.dimensions) != DIMENSION_IDS:
-            raise ValueError("a framework has exactly the dimensions 1..5")
-        if self.bands[-1].min_pct != 0:
-            raise ValueError("the lowest band must start at 0")
+            raise ValueError("dimensions: a framework has exactly the dimensions 1..5")
+        self._bands_fit_pass_mark()
         return self
+
+    def _bands_fit_pass_mark(self) -> None:
+        """The lowest band is the failing one and every other band passes, so the band above
+        it must start exactly at the pass mark: otherwise an LAO passes in the failing band,
+        or fails in a passing one."""
+        for attribute in ("id", "min_pct"):
+            values = [getattr(b, attribute) for b in self.bands]
+            if len(set(values)) < len(values):
+                raise ValueError(f"bands: two bands have the same {attribute}")
+        if self.bands[-1].min_pct != 0:
+            raise ValueError("bands: the lowest band must start at 0")
+        if len(self.bands) < 2:
+            raise ValueError("bands: a passing band and the failing band (from 0) are needed")
+        passing, failing = self.bands[-2], self.bands[-1]
+        if passing.min_pct != self.pass_threshold:
+            between = (passing.min_pct + self.pass_threshold) / 2
+            wrong = (f"passes but is in the failing band '{failing.id}'"
+                     if passing.min_pct > self.pass_threshold else
+                     f"fails but is in band '{passing.id}'")
+            raise ValueError(
+                f"bands: the lowest passing band '{passing.id}' starts at {passing.min_pct:g} "
+                f"but pass_threshold is {self.pass_threshold:g}: an LAO at {between:g} % "
+                f"{wrong}. Make them equal")
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self._by_id()[indicator_id]
@@ -189,25 +219,85 @@ class Framework(BaseModel):
         return next(b for b in self.bands if b.id == band)
 
 
+# A framework is ~55 kB of YAML; a file this large is something else.
+MAX_FRAMEWORK_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader refusing anchors and aliases (&a, *a): a framework needs none, and a few
+    nested aliases (a "billion laughs" file) expand to more values than memory holds."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed in a "
+                "framework: write each value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def load_framework(path: str | Path) -> Framework:
-    """Read and validate a framework YAML (errors name the file and the field)."""
+    """Read and validate a framework YAML (errors name the file and the key)."""
     from lpa_analysis.errors import InputError
 
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        size = path.stat().st_size
+        if size > MAX_FRAMEWORK_BYTES:
+            raise InputError(f"{size:,} bytes: too large for a framework (at most "
+                             f"{MAX_FRAMEWORK_BYTES:,})", file=path)
+        with path.open(encoding="utf-8") as text:
+            raw = yaml.load(text, Loader=_NoAliasLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read framework: {exc}", file=path) from exc
+    if not isinstance(raw, dict):
+        raise InputError("not a framework: expected keys such as year, pass_threshold, bands, "
+                         "dimensions, indicators", file=path)
     try:
-        return Framework.model_validate(raw)
-    except ValueError as exc:
-        raise InputError(f"invalid framework:\n{exc}", file=path) from exc
+        framework = Framework.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError("invalid framework:\n" + _validation_text(exc), file=path) from None
+    named = re.fullmatch(r"lpa-(\d+)", path.stem)
+    if named and _be_year_or_none(int(named[1])) != framework.year:
+        raise InputError(f"year: {framework.year}, but the file is named {path.name}: fix the "
+                         "year or the name", file=path)
+    return framework
+
+
+def _validation_text(exc: ValidationError) -> str:
+    """One line per problem, naming the YAML key ('indicators[3].levels') and the value given
+    (cut short: `errors.shown`)."""
+    from lpa_analysis.errors import shown
+
+    lines = []
+    for error in exc.errors(include_url=False, include_context=False):
+        key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                      for part in error["loc"]).lstrip(".")
+        message = error["msg"].removeprefix("Value error, ")
+        given = error.get("input")
+        if key and isinstance(given, (str, int, float, bool)):
+            message += f" (is {shown(given)!r})" if isinstance(given, str) else f" (is {given})"
+        lines.append(f"  {key}: {message}" if key else f"  {message}")
+    return "\n".join(lines)
+
+
+def _be_year_or_none(year: int) -> int | None:
+    try:
+        return to_be_year(year)
+    except ValueError:
+        return None
+
+
+# The years `to_be_year` accepts, inclusive.
+BE_YEARS, CE_YEARS = (2400, 2800), (1900, 2300)
 
 
 def to_be_year(year: int) -> int:
     """Accept a Buddhist-era (2566) or Common-era (2023) year; return the BE year."""
-    if 2400 <= year <= 2800:
+    if BE_YEARS[0] <= year <= BE_YEARS[1]:
         return year
-    if 1900 <= year <= 2300:
+    if CE_YEARS[0] <= year <= CE_YEARS[1]:
         return year + 543
-    raise ValueError(f"{year} is not a plausible BE (25xx) or CE (20xx) year")
+    raise ValueError(f"{year} is not a year: give a Buddhist-era year {BE_YEARS[0]}–"
+                     f"{BE_YEARS[1]} (e.g. 2566) or a Common-era year {CE_YEARS[0]}–"
+                     f"{CE_YEARS[1]} (e.g. 2023)")

@@ -8,7 +8,8 @@ Driven only by the framework. The rules, for one LAO:
   verified points. **Unverified** (`verified_points` NaN) earns 0: only verified work scores.
   A counted indicator with **no row at all** also earns 0 of its maximum (silence is not N/A;
   the rows are listed in `ScoringResult.missing` so the build can report them). Self-assessed
-  scores use `self_points` the same way (NaN → 0) over the same denominator.
+  scores use `self_points` the same way (NaN → 0) over the same denominator. The indicator
+  table's `attainment` (verified / max) follows the same rule: 0 when unverified, NaN when N/A.
 - Dimension % = points × 100 / applicable maximum; NaN when no counted indicator of the
   dimension is applicable (all N/A, or none applies to the type).
 - Overall % by `framework.overall_method`: 'points' = all points × 100 / all maxima;
@@ -214,8 +215,9 @@ def _indicator_table(scores, registry, fw, lao_pos, ind_pos, na) -> pd.DataFrame
     max_points = fw.max_points[ind]
     rows["verified_points"] = _points(rows["verified_points"])
     rows["self_points"] = _points(rows["self_points"])
-    attainment = np.where(na, np.nan, rows["verified_points"] / max_points)
-    self_attainment = np.where(na, np.nan, rows["self_points"] / max_points)
+    # Unverified (NaN) attains 0, as it scores 0: one rule for scores and indicator tables.
+    attainment = np.where(na, np.nan, rows["verified_points"].fillna(0.0) / max_points)
+    self_attainment = np.where(na, np.nan, rows["self_points"].fillna(0.0) / max_points)
     rows["dimension"] = fw.dim[ind] + 1
     rows["province_code"] = registry["province_code"].take(lao).reset_index(drop=True)
     rows["lao_type"] = registry["lao_type"].take(lao).reset_index(drop=True)

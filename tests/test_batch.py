@@ -108,24 +108,77 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has ended, only not yet been reaped
 
 
-def test_workers_exit_when_their_run_is_killed_outright(tmp_path):
-    """kill -9 (or the out-of-memory killer) on a run: its idle workers must not live on."""
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process below `pid` (pid → command line), read from /proc."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child in (c for c, p in parents.items() if p == parent):
+            try:
+                found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            todo.append(child)
+    return {pid: cmd.decode(errors="replace")[:80] for pid, cmd in found.items()}
+
+
+# A run whose two workers have processes of their own: a browser with its playwright driver,
+# or a child that ignores its pipes closing with a grandchild in a session of its own.
+KILLED_RUN = """\
+import os, subprocess, sys, time
+from lpa_analysis.batch import local_pool
+
+def start_processes(browser):
+    if browser:
+        from lpa_analysis.render import start_renderer
+        start_renderer()
+    else:
+        subprocess.Popen([sys.executable, "-c", "import subprocess, time; subprocess.Popen("
+                          "['sleep', '120'], start_new_session=True); time.sleep(120)"])
+    return os.getpid()
+
+if __name__ == '__main__':
+    pool = local_pool(2)
+    futures = [pool.submit(start_processes, sys.argv[1] == "browser" and i == 0)
+               for i in range(2)]
+    print(*{f.result() for f in futures}, flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("processes", ["sleepers", "browser"])
+def test_workers_and_their_processes_end_within_a_second_of_their_run_killed(processes,
+                                                                              tmp_path):
+    """kill -9 (or the out-of-memory killer) on a run: nothing it started lives on."""
     import subprocess
     import sys
     import time
 
+    from lpa_analysis import render
+
+    if processes == "browser" and render.pdf_backend() != "chromium":
+        pytest.skip("needs Chromium")
     script = tmp_path / "run.py"
-    script.write_text("import os, time\nfrom lpa_analysis.batch import local_pool\n"
-                      "if __name__ == '__main__':\n"
-                      "    pool = local_pool(2)\n"
-                      "    print(*{pool.submit(os.getpid).result() for _ in range(4)}, flush=True)\n"
-                      "    time.sleep(120)\n")
-    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    script.write_text(KILLED_RUN)
+    run = subprocess.Popen([sys.executable, str(script), processes], stdout=subprocess.PIPE,
+                           text=True)
     workers = [int(pid) for pid in run.stdout.readline().split()]
     assert workers and all(_running(pid) for pid in workers)
+    deadline = time.monotonic() + 10
+    while (sum(" sleep " in f" {c} " for c in _descendants(run.pid).values()) < 1
+           and processes == "sleepers" and time.monotonic() < deadline):
+        time.sleep(0.05)
+    started = _descendants(run.pid)
+    assert len(started) > len(workers) + 2, started  # each worker's own processes too
+
     run.kill()
     run.wait()
-    deadline = time.monotonic() + 10 * batch.PARENT_CHECK_S
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(_running(pid) for pid in workers)
+    time.sleep(1.0)
+
+    assert {pid: cmd for pid, cmd in started.items() if _running(pid)} == {}

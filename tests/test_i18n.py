@@ -123,7 +123,10 @@ def _stats_columns() -> list[str]:
     found = []
     for module, names in (("lpa_analysis.stats.funnel", ("FUNNEL_COLUMNS", "CURVE_COLUMNS")),
                           ("lpa_analysis.stats.indicators", ("GAP_COLUMNS",)),
-                          ("lpa_analysis.stats.descriptive", ("PASS_COLUMNS",))):
+                          ("lpa_analysis.stats.descriptive", ("PASS_COLUMNS",)),
+                          ("lpa_analysis.stats.compare",
+                           ("TEST_COLUMNS", "GROUP_COLUMNS", "PAIR_COLUMNS")),
+                          ("lpa_analysis.stats.composite", ("RELIABILITY_COLUMNS",))):
         try:
             mod = importlib.import_module(module)
         except ImportError:
@@ -134,7 +137,7 @@ def _stats_columns() -> list[str]:
 
 
 ISSUE_5_TABLE_COLUMNS = [  # summary/pass_rate/types/change/indicators/funnel tables
-    "n", "passed", "rate", "ci_low", "ci_high", "statistic", "p_value", "epsilon2", "median",
+    "n", "passed", "rate", "ci_low", "ci_high", "statistic", "p_value", "epsilon_sq", "median",
     "n_pairs", "median_change", "unit", "label", "value", "year", "level",
 ]
 

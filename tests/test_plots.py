@@ -171,8 +171,8 @@ def test_funnel_plot_highlights_one_unit(laos):
     target = float(laos["passed"].mean())
     n = np.arange(5, 70)
     se = np.sqrt(target * (1 - target) / n)
-    curve = pd.DataFrame({"n": n, "lower_95": target - 1.96 * se, "upper_95": target + 1.96 * se,
-                          "lower_998": target - 3.09 * se, "upper_998": target + 3.09 * se})
+    curve = pd.DataFrame({"n": n, "lo95": target - 1.96 * se, "hi95": target + 1.96 * se,
+                          "lo998": target - 3.09 * se, "hi998": target + 3.09 * se})
     fig = plots.funnel_plot(points, curve, target=target, lang="th", highlight=PHRAE)
     ax = fig.axes[0]
     others, chosen = ax.collections
@@ -180,8 +180,8 @@ def test_funnel_plot_highlights_one_unit(laos):
     phrae = points.set_index("unit").loc[PHRAE]
     assert tuple(chosen.get_offsets()[0]) == pytest.approx((phrae["n"], phrae["value"] * 100))
     assert "แพร่" in _texts(fig)
-    with pytest.raises(ValueError, match="lower_998"):
-        plots.funnel_plot(points, curve.drop(columns="lower_998"), target=target, lang="th")
+    with pytest.raises(ValueError, match="lo998"):
+        plots.funnel_plot(points, curve.drop(columns="lo998"), target=target, lang="th")
 
 
 def test_rank_interval_plot_puts_the_best_on_top():
@@ -192,6 +192,31 @@ def test_rank_interval_plot_puts_the_best_on_top():
     assert [t.get_text() for t in top_down] == ["เชียงใหม่", "x", "แพร่"]
     assert to_hex(top_down[-1].get_color()) == plots.HIGHLIGHT.lower()
     assert to_hex(top_down[0].get_color()) != plots.HIGHLIGHT.lower()
+
+
+def test_rank_interval_plot_draws_sensitivity_apart_from_the_statistical_interval():
+    ranks = pd.DataFrame({"unit": ["a", "b"], "label": ["a", "b"], "rank": [1, 2],
+                          "rank_low": [1, 1], "rank_high": [2, 4], "sens_low": [1, 2],
+                          "sens_high": [3, 2]})
+    fig = plots.rank_interval_plot(ranks, lang="en", level=0.9)
+    lines = [c for c in fig.axes[0].collections if hasattr(c, "get_segments")]
+    spans = [sorted((seg[0][0], seg[1][0]) for seg in c.get_segments()) for c in lines]
+    assert [(1, 3), (2, 2)] in spans and [(1, 2), (1, 4)] in spans
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["90% statistical uncertainty (bootstrap)",
+                      "Sensitivity to weights and method"]
+
+
+def test_funnel_plot_draws_assessment_effects_hollow():
+    points = pd.DataFrame({"unit": ["10", "11", "12"], "n": [40, 60, 80],
+                           "value": [0.9, 0.7, 0.8], "flag": ["above998_assessment", "within",
+                                                              None]})
+    curve = pd.DataFrame({"n": [1, 100], "lo95": [0.6, 0.75], "hi95": [1.0, 0.85],
+                          "lo998": [0.5, 0.7], "hi998": [1.0, 0.9]})
+    fig = plots.funnel_plot(points, curve, target=0.8, lang="en")
+    plain, hollow = fig.axes[0].collections
+    assert len(plain.get_offsets()) == 2 and len(hollow.get_offsets()) == 1
+    assert "Assessment effect (lenient or strict team)" in _texts(fig)
 
 
 def test_gap_scatter_colours_by_type(laos):
@@ -256,8 +281,8 @@ def _every_chart(laos: pd.DataFrame, lang: str) -> dict[str, plots.Chart]:
     target = float(laos["passed"].mean())
     n = np.arange(5, 70)
     se = np.sqrt(target * (1 - target) / n)
-    curve = pd.DataFrame({"n": n, "lower_95": target - 1.96 * se, "upper_95": target + 1.96 * se,
-                          "lower_998": target - 3.09 * se, "upper_998": target + 3.09 * se})
+    curve = pd.DataFrame({"n": n, "lo95": target - 1.96 * se, "hi95": target + 1.96 * se,
+                          "lo998": target - 3.09 * se, "hi998": target + 3.09 * se})
     league = by_province.sort_values("value", ascending=False).assign(
         label=lambda d: [i18n.province_label(u, lang) for u in d["unit"]],
         rank=range(1, len(by_province) + 1))

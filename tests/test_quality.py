@@ -196,13 +196,21 @@ def test_registry_duplicate_code_keeps_the_first(framework, suites_dir):
 def test_registry_warnings_keep_the_row(framework, suites_dir):
     registry = make_registry()
     registry.loc[row_of(registry, lao_code="4500102"), "lat"] = 5.0  # real-registry typo
-    registry.loc[row_of(registry, lao_code="6540101"), "province_code"] = "55"
     gate = run(framework, suites_dir, registry)
     assert gate.errors == 0
     assert findings_of(gate, "outside_thailand")[["lao_code", "column", "value"]].values.tolist() \
         == [["4500102", "lat", "5"]]
-    assert findings_of(gate, "code_province_digits")["lao_code"].tolist() == ["6540101"]
     assert gate.counts["registry"]["quarantined"] == 0
+
+
+def test_a_code_naming_another_province_is_a_registry_error(framework, suites_dir):
+    registry = make_registry()
+    i = row_of(registry, lao_code="6540101")
+    registry.loc[i, "province_code"] = "55"  # digits 2-3 of the code say 54
+    gate = run(framework, suites_dir, registry)
+    hit = findings_of(gate, "code_province_digits")
+    assert hit[["severity", SOURCE_ROW, "lao_code"]].values.tolist() == [
+        ["error", registry.at[i, SOURCE_ROW], "6540101"]]
 
 
 def test_coverage_names_the_registry_row_of_each_missing_lao(framework, suites_dir):

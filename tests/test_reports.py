@@ -20,11 +20,13 @@ HOSTILE = "<script>alert(1)</script>"
 REQUIRED_TABLES = {
     "summary.csv": ["n_assessed", "pass_rate"],
     "pass_rate.csv": ["level", "n", "passed", "rate", "ci_low", "ci_high"],
-    "types.csv": ["statistic", "p_value", "epsilon2", "lao_type", "n", "median"],
+    "types.csv": ["statistic", "p_value", "epsilon_sq", "lao_type", "n", "median", "in_test",
+                  "min_group_n"],
     "change.csv": ["statistic", "p_value", "n_pairs", "median_change"],
     "indicators.csv": ["indicator_id", "difference", "q_value"],
     "laos.csv": ["lao_code", "overall_pct", "band", "rank_province"],
-    "funnel.csv": ["province_code", "n", "value", "lower_95", "upper_95"],
+    "funnel.csv": ["measure", "province_code", "n", "value", "target", "z", "z_adj", "phi",
+                   "tau2", "lo95", "hi95", "lo998", "hi998", "flag"],
 }
 
 
@@ -201,7 +203,8 @@ def test_ctrl_c_says_what_was_kept_and_exits_130(monkeypatch, small_demo, tmp_pa
 
     monkeypatch.setattr(runs, "run_reports", interrupted)
     result = CliRunner().invoke(app, ["reports", "--year", "2566", "--province", "54,55",
-                                      "--data", str(small_demo), "--out", str(tmp_path)])
+                                      "--data", str(small_demo), "--out", str(tmp_path / "r"),
+                                      "--processed", str(tmp_path / "p")])
     assert result.exit_code == 130
     assert "interrupted: 1 finished reports kept" in result.output
     assert "Traceback" not in result.output

@@ -382,7 +382,7 @@ def test_unverified_and_missing_indicators_earn_nothing_and_missing_ones_are_lis
     assert result.missing.to_dict("records") == [
         {"lao_code": "6500101", "indicator_id": "3.1", "dimension": 3}]
     d2 = result.indicators.set_index("indicator_id").loc["2.1"]
-    assert pd.isna(d2["attainment"]) and d2["self_attainment"] == 1
+    assert d2["attainment"] == 0 and d2["self_attainment"] == 1  # unverified attains 0 too
 
 
 def test_indicator_table_joins_framework_and_registry_facts():

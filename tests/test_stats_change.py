@@ -1,23 +1,30 @@
-"""paired_change / biggest_movers / comparable_* against R (tests/references/change.R)."""
+"""paired_change / biggest_movers / comparable_* against R (tests/references/change.R), and the
+province report measuring every change on that one basis."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as st
 
 from lpa_analysis.schema import Framework
+from lpa_analysis.settings import ALPHA
 from lpa_analysis.stats import (
-    biggest_movers, comparable_indicators, comparable_scores, paired_change,
+    biggest_movers, comparable_basis, comparable_change, comparable_indicators,
+    comparable_scores, hodges_lehmann, paired_change,
 )
 from lpa_analysis.stats._common import MEASURES
 
 REFS = Path(__file__).parent / "references"
-CHANGE_COLUMNS = ["n_pairs", "median_change", "ci_low", "ci_high", "mean_change", "n_zero",
-                  "statistic", "p_value"]
+CHANGE_COLUMNS = ["n_pairs", "median_change", "mean_change", "n_zero", "statistic", "p_value"]
+# R reaches the Hodges–Lehmann estimate and CI by root finding with tolerance 1e-4: equal to R
+# within 1e-6 means the same steps were taken (see stats.change.hodges_lehmann).
+HL_COLUMNS = ["hl_estimate", "hl_ci_low", "hl_ci_high"]
 
 
 def read(name: str) -> pd.DataFrame:
@@ -36,14 +43,19 @@ def reference() -> dict:
 
 
 def assert_rows_match(ours: pd.DataFrame, ref_rows: list[dict], keys: list[str],
-                      columns: list[str]) -> None:
+                      columns: list[str], tol: float = 1e-9) -> None:
     ref = pd.DataFrame(ref_rows)
     merged = ref.merge(ours, on=keys, how="left", suffixes=("_r", ""), validate="one_to_one")
     assert len(merged) == len(ref)
     for column in columns:
         np.testing.assert_allclose(merged[column].astype(float),
                                    merged[f"{column}_r"].astype(float),
-                                   rtol=1e-9, atol=1e-9, err_msg=column)
+                                   rtol=tol, atol=tol, err_msg=column)
+
+
+def assert_change_matches(ours: pd.DataFrame, ref_rows: list[dict], keys: list[str]) -> None:
+    assert_rows_match(ours, ref_rows, keys, CHANGE_COLUMNS)
+    assert_rows_match(ours, ref_rows, keys, HL_COLUMNS, tol=1e-6)
 
 
 def framework(year: int, changed_max: float) -> Framework:
@@ -66,7 +78,7 @@ def framework(year: int, changed_max: float) -> Framework:
 
 def test_paired_change_matches_r_wilcoxon(years, reference):
     ours = paired_change(*years, value=MEASURES)
-    assert_rows_match(ours, reference["overall"], ["measure"], CHANGE_COLUMNS)
+    assert_change_matches(ours, reference["overall"], ["measure"])
     overall = ours.set_index("measure").loc["overall_pct"]
     assert overall["n_only_a"] == reference["n_only_a"] == 2
     assert overall["n_only_b"] == reference["n_only_b"] == 3
@@ -75,9 +87,38 @@ def test_paired_change_matches_r_wilcoxon(years, reference):
 
 def test_paired_change_by_type_matches_r(years, reference):
     ours = paired_change(*years, value=MEASURES, by="lao_type")
-    assert_rows_match(ours, reference["by_type"], ["lao_type", "measure"], CHANGE_COLUMNS)
+    assert_change_matches(ours, reference["by_type"], ["lao_type", "measure"])
+    # below 6 changes R can only give a lower level: no 95 % CI, the estimate stays
     small = ours.loc[ours["n_pairs"] < 6]
-    assert len(small) > 0 and small[["ci_low", "ci_high"]].isna().all().all()
+    assert len(small) > 0 and small[["hl_ci_low", "hl_ci_high"]].isna().all().all()
+    assert small["hl_estimate"].notna().all()
+
+
+def test_ci_and_p_value_come_from_the_same_test(years):
+    """The CI excludes 0 exactly when the signed-rank p is below ALPHA (a CI of the median
+    change, from the sign test, disagreed with p for Phrae's d1: CI from −0.34, p = 0.019)."""
+    changes = pd.concat([paired_change(*years, value=MEASURES),
+                         paired_change(*years, value=MEASURES, by="lao_type")])
+    changes = changes.dropna(subset=["hl_ci_low", "p_value"])
+    excludes_zero = (changes["hl_ci_low"] > 0) | (changes["hl_ci_high"] < 0)
+    assert len(changes) > 10
+    assert (excludes_zero == (changes["p_value"] < ALPHA)).all()
+    assert ((changes["hl_ci_low"] <= changes["hl_estimate"])
+            & (changes["hl_estimate"] <= changes["hl_ci_high"])).all()
+
+
+def test_hodges_lehmann_by_hand():
+    # Walsh averages of (1, 2, 3): 1, 1.5, 2, 2, 2.5, 3 → pseudo-median 2 (within R's 1e-4)
+    estimate, low, high = hodges_lehmann(np.array([1.0, 2.0, 3.0]))
+    assert estimate == pytest.approx(2, abs=1e-4) and np.isnan(low) and np.isnan(high)
+    # shifting every change shifts the estimate and the CI by as much
+    x = np.array([-1.2, 0.4, 0.9, 1.5, 2.2, 2.8, 3.1, 4.0, 5.5, 6.1])
+    base, moved = hodges_lehmann(x), hodges_lehmann(x + 10)
+    np.testing.assert_allclose(np.array(moved) - 10, base, atol=2e-4)
+    # all changes equal: that change, no interval; zeros are dropped first
+    equal = hodges_lehmann(np.array([0.0, 2.5, 2.5, 2.5]))
+    assert equal[0] == 2.5 and np.isnan(equal[1:]).all()
+    assert np.isnan(hodges_lehmann(np.zeros(4))).all()
 
 
 def test_biggest_movers_match_r(years, reference):
@@ -119,8 +160,30 @@ def test_change_on_comparable_indicators_matches_r(reference):
     c65 = comparable_scores(read("stats_indicator_scores_2565.csv"), ids)
     c66 = comparable_scores(read("stats_indicator_scores_2566.csv"), ids)
     assert_rows_match(c66, reference["comparable_2566"], ["lao_code"], MEASURES)
-    assert_rows_match(paired_change(c65, c66, value=MEASURES), reference["comparable_change"],
-                      ["measure"], CHANGE_COLUMNS)
+    assert_change_matches(paired_change(c65, c66, value=MEASURES),
+                          reference["comparable_change"], ["measure"])
+
+
+@pytest.mark.parametrize(("method_a", "method_b", "ref"), [
+    ("mean_of_dimensions", "points", "comparable_change"),  # as 2565 → 2566
+    ("points", "mean_of_dimensions", "comparable_change_mean"),
+])
+def test_comparable_change_uses_the_later_years_overall_method(reference, method_a, method_b,
+                                                                ref):
+    a = framework(2565, 4.0).model_copy(update={"overall_method": method_a})
+    b = framework(2566, 5.0).model_copy(update={"overall_method": method_b})
+    basis = comparable_basis(a, b)
+    assert (basis.overall_method, basis.overall_method_a) == (method_b, method_a)
+    assert len(basis.indicator_ids) == 10 and basis.n_excluded_indicators == 2
+    scores = [read(f"stats_indicator_scores_{y}.csv") for y in (2565, 2566)]
+    rescored_2566 = "comparable_2566" if method_b == "points" else "comparable_2566_mean"
+    assert_rows_match(basis.rescore(scores[1]), reference[rescored_2566], ["lao_code"], MEASURES)
+    change = comparable_change(*scores, basis)
+    assert_change_matches(change, reference[ref], ["measure"])
+    assert (change[["year_a", "year_b", "n_comparable_indicators", "overall_method"]]
+            .drop_duplicates().values.tolist() == [[2565, 2566, 10, method_b]])
+    missing = comparable_change(None, scores[1], basis)
+    assert missing["note"].eq("missing_year").all() and len(missing) == len(MEASURES)
 
 
 def test_missing_year_empty_one_lao_and_no_change(years):
@@ -136,3 +199,116 @@ def test_missing_year_empty_one_lao_and_no_change(years):
     still = paired_change(a, a).iloc[0]
     assert still["note"] == "no_variation" and still["median_change"] == 0
     assert biggest_movers(a, a)["note"].tolist() == ["no_variation"] * 2
+
+
+# -- the province report: change, movers and appendix on one basis --------------------------
+
+@pytest.fixture(scope="module")
+def phrae(small_processed):
+    from lpa_analysis.report import province_report
+
+    return province_report(2566, "54", lang="en", processed_dir=small_processed)
+
+
+@pytest.fixture(scope="module")
+def comparable_change_by_hand(small_processed) -> pd.Series:
+    """Each Phrae LAO's change 2565 → 2566 computed here from the indicator scores: points over
+    maxima (2566's overall method) on the indicators comparable between the two frameworks."""
+    from lpa_analysis.processed import load_processed
+
+    years = {y: load_processed(y, small_processed) for y in (2565, 2566)}
+    assert years[2565].framework.overall_method == "mean_of_dimensions"
+    assert years[2566].framework.overall_method == "points"
+    table = comparable_indicators(years[2565].framework, years[2566].framework)
+    ids = set(table.loc[table["comparable"], "indicator_id"])
+    overall = {}
+    for year, processed in years.items():
+        rows = processed.indicator_scores_of("54")
+        rows = rows[rows["indicator_id"].isin(ids) & ~rows["pilot"] & ~rows["not_applicable"]]
+        sums = rows.groupby("lao_code")[["verified_points", "max_points"]].sum()
+        overall[year] = 100 * sums["verified_points"] / sums["max_points"]
+    return (overall[2566] - overall[2565]).dropna()
+
+
+def test_movers_appendix_and_paired_change_agree_for_every_lao(phrae, comparable_change_by_hand):
+    expected = comparable_change_by_hand
+    # the published scores (two overall methods) would have moved some LAOs the other way
+    published = phrae.tables["laos"].set_index("lao_code")["overall_pct"] - \
+        phrae.history[2565].set_index("lao_code")["overall_pct"]
+    assert (np.sign(published.reindex(expected.index)) != np.sign(expected)).any()
+
+    laos = phrae.tables["laos"].set_index("lao_code")
+    np.testing.assert_allclose(laos["change"].reindex(expected.index), expected, atol=1e-9)
+    np.testing.assert_allclose(laos["comparable_overall"] - laos["comparable_overall_previous"],
+                               laos["change"], atol=1e-12)
+
+    movers = phrae.tables["movers"].dropna(subset=["lao_code"])
+    assert len(movers) == 10
+    np.testing.assert_allclose(movers["change"], expected.reindex(movers["lao_code"]), atol=1e-9)
+    assert (np.sign(movers["change"]) == movers["direction"].map({"up": 1, "down": -1})).all()
+    rises = expected.rename("change").reset_index().sort_values(
+        ["change", "lao_code"], ascending=[False, True])
+    assert movers.loc[movers["direction"] == "up", "lao_code"].tolist() == \
+        rises["lao_code"].head(5).tolist()
+
+    # the paired test sees the same changes: same count, zeros, signs and ranks (R's V)
+    overall = phrae.tables["change"].set_index("measure").loc["overall_pct"]
+    nonzero = expected[expected != 0].to_numpy()
+    assert overall["n_pairs"] == len(expected)
+    assert overall["n_zero"] == (expected == 0).sum()
+    assert overall["statistic"] == st.rankdata(np.abs(nonzero))[nonzero > 0].sum()
+    assert overall["median_change"] == pytest.approx(expected.median(), abs=1e-9)
+    assert overall["mean_change"] == pytest.approx(expected.mean(), abs=1e-9)
+    assert overall["overall_method"] == "points" and overall["overall_method_a"] != "points"
+
+
+NUMBER = r"([+−-]?[\d,]+(?:\.\d+)?)"
+
+
+def number(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", "").lstrip("+"))
+
+
+def test_change_sentence_numbers_are_the_change_table(phrae):
+    text = phrae.text("change")
+    row = phrae.tables["change"].set_index("measure").loc["overall_pct"]
+    basis = re.search(rf"rescored on the {NUMBER} indicators defined identically in the two "
+                      rf"years' frameworks \({NUMBER} indicators differ", text)
+    assert basis, text
+    assert number(basis[1]) == row["n_comparable_indicators"]
+    assert number(basis[2]) == row["n_excluded_indicators"]
+    assert "computed as the points obtained on all indicators over their maximum points" in text
+    assert "The overall method changed in 2566" in text
+    result = re.search(
+        rf"overall score of the {NUMBER} LAOs assessed in both years changed by {NUMBER} points "
+        rf"from .+? \(Hodges–Lehmann estimate of the typical change among the {NUMBER} LAOs "
+        rf"whose score changed; {NUMBER} unchanged; 95% CI {NUMBER} to "
+        rf"{NUMBER}\), (a|not a) significant change \(Wilcoxon signed-rank test, "
+        rf"p (=|<) ([\d.]+)\)", text)
+    assert result, text
+    assert number(result[1]) == row["n_pairs"]
+    # the signed-rank test and its estimate leave out the LAOs whose score did not change
+    assert number(result[3]) == row["n_pairs"] - row["n_zero"]
+    assert number(result[4]) == row["n_zero"]
+    for group, column in ((2, "hl_estimate"), (5, "hl_ci_low"), (6, "hl_ci_high")):
+        assert number(result[group]) == round(row[column], 2), column
+    p = float(result[9])
+    assert p == round(row["p_value"], 3) if result[8] == "=" else row["p_value"] < p
+    assert (result[7] == "a") == (row["p_value"] < ALPHA)
+    excludes_zero = row["hl_ci_low"] > 0 or row["hl_ci_high"] < 0
+    assert excludes_zero == (row["p_value"] < ALPHA)
+
+
+def test_every_comparison_of_years_states_the_basis(phrae, small_processed):
+    from lpa_analysis.report import province_report
+
+    thai = province_report(2566, "54", lang="th", processed_dir=small_processed)
+    for rep in (phrae, thai):
+        basis = rep.text("change").split("\n\n")[2]  # intro, published-method note, basis
+        for section in ("movers", "appendix_laos", "method_notes"):
+            assert basis in rep.text(section), (rep.lang, section)
+    row = thai.tables["change"].set_index("measure").loc["overall_pct"]
+    th = thai.text("change")
+    for column in ("hl_estimate", "hl_ci_low", "hl_ci_high"):
+        assert re.search(rf"[+−]?{abs(row[column]):.2f}(?!\d)", th), column
+    assert "เปลี่ยนในปี 2566" in th  # the overall method changed in 2566

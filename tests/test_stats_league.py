@@ -25,15 +25,16 @@ def test_observed_rank_is_the_competition_rank_of_the_province_means():
 
 def test_well_separated_provinces_have_no_rank_uncertainty():
     league = league_table(_scored({"50": 60, "54": 70, "55": 80, "56": 90}, sd=0.1, n=30))
-    assert (league["rank_low"] == league["rank"]).all()
-    assert (league["rank_high"] == league["rank"]).all()
+    assert (league["rank_boot_low"] == league["rank"]).all()
+    assert (league["rank_boot_median"] == league["rank"]).all()
+    assert (league["rank_boot_high"] == league["rank"]).all()
 
 
 def test_indistinguishable_provinces_have_wide_intervals():
     league = league_table(_scored({str(c): 80 for c in range(50, 60)}, sd=8, n=20))
-    widths = league["rank_high"] - league["rank_low"]
+    widths = league["rank_boot_high"] - league["rank_boot_low"]
     assert widths.median() >= 5
-    assert ((league["rank_low"] <= league["rank"]) & (league["rank"] <= league["rank_high"])).all()
+    assert ((league["rank_boot_low"] <= league["rank"]) & (league["rank"] <= league["rank_boot_high"])).all()
 
 
 def test_seeded_and_small_units_are_reported_not_dropped():
@@ -42,5 +43,5 @@ def test_seeded_and_small_units_are_reported_not_dropped():
     first, again = league_table(scored, seed=7), league_table(scored, seed=7)
     pd.testing.assert_frame_equal(first, again)
     lone = first.set_index("province_code").loc["58"]
-    assert lone["note"] == "not_enough_data" and np.isnan(lone["rank_low"]) and lone["n"] == 1
+    assert lone["note"] == "not_enough_data" and np.isnan(lone["rank_boot_low"]) and lone["n"] == 1
     assert league_table(scored.iloc[0:0]).empty

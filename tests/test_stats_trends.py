@@ -1,15 +1,17 @@
-"""trend_table against R (tests/references/trends.R), missing years and thin groups."""
+"""trend_table against R (tests/references/trends.R), missing years and thin groups; year_changes
+against R (tests/references/change.R) and the national table built from it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from lpa_analysis.stats import trend_table
+from lpa_analysis.stats import trend_table, year_changes
 
 REFS = Path(__file__).parent / "references"
 BY = {"national": None, "region": "region", "lao_type": "lao_type"}
@@ -73,3 +75,94 @@ def test_a_group_absent_in_one_year_is_still_listed(by_year):
     city = table.loc[(table["lao_type"] == "city_municipality") & (table["year"] == 2566)]
     assert len(city) == 7 and (city["n"] == 0).all()
     assert city["note"].eq("not_enough_data").all()
+
+
+# -- year_changes: the change from each year to the next, on each pair's comparable basis ----
+
+def test_year_changes_match_r_and_mark_missing_years():
+    from test_stats_change import HL_COLUMNS, framework, read
+
+    reference = json.loads((REFS / "change.json").read_text())
+    scores = {2564: None, 2565: read("stats_indicator_scores_2565.csv"),
+              2566: read("stats_indicator_scores_2566.csv")}
+    frameworks = {2565: framework(2565, 4.0).model_copy(
+        update={"overall_method": "mean_of_dimensions"}), 2566: framework(2566, 5.0)}
+    table = year_changes(scores, frameworks)
+    assert table[["year_a", "year_b"]].drop_duplicates().values.tolist() == [[2564, 2565],
+                                                                             [2565, 2566]]
+    gap = table[table["year_a"] == 2564]
+    assert len(gap) == 6 and gap["note"].eq("missing_year").all()
+    assert gap["hl_estimate"].isna().all()
+    later = table[table["year_a"] == 2565]
+    ref = pd.DataFrame(reference["comparable_change"])  # points in both years, 10 indicators
+    merged = ref.merge(later, on="measure", suffixes=("_r", ""), validate="one_to_one")
+    assert len(merged) == 6
+    for column, tol in [*((c, 1e-9) for c in ("n_pairs", "mean_change", "statistic",
+                                              "p_value")), *((c, 1e-6) for c in HL_COLUMNS)]:
+        np.testing.assert_allclose(merged[column].astype(float), merged[f"{column}_r"],
+                                   rtol=tol, atol=tol, err_msg=column)
+    assert later["overall_method"].eq("points").all()
+    assert later["n_comparable_indicators"].eq(10).all()
+
+
+def test_year_changes_reads_each_year_once():
+    from test_stats_change import framework, read
+
+    reads = []
+    frame = read("stats_indicator_scores_2566.csv")
+
+    class Counted(Mapping):  # a lazy mapping, as reference.py passes
+        def __getitem__(self, year):
+            reads.append(year)
+            return frame
+
+        def __iter__(self):
+            return iter((2564, 2565, 2566))
+
+        def __len__(self):
+            return 3
+
+    scores = Counted()
+    year_changes(scores, {y: framework(y, 5.0) for y in scores})
+    assert sorted(reads) == [2564, 2565, 2566]
+    assert year_changes({}, {}).empty
+
+
+def test_national_year_change_covers_every_lao(small_processed):
+    """The reference table of the national report: every LAO assessed in both years, all
+    provinces, not a subset."""
+    from lpa_analysis import reference
+    from lpa_analysis.processed import load_processed
+
+    table = reference.load(2566, small_processed)["year_change"]
+    overall = table[table["measure"] == "overall_pct"].iloc[0]
+    assert (overall["year_a"], overall["year_b"]) == (2565, 2566)
+    codes = [set(load_processed(y, small_processed).scored_laos["lao_code"])
+             for y in (2565, 2566)]
+    assert overall["n_pairs"] == len(codes[0] & codes[1])
+    phrae = [{c for c in year if c[1:3] == "54"} for year in codes]
+    assert overall["n_pairs"] > len(phrae[0] & phrae[1]) > 0  # three provinces, not one
+    assert overall["overall_method"] == "points" and overall["note"] is None
+
+
+def test_national_trend_sentence_numbers_are_the_year_change_table(small_processed):
+    import re
+
+    from lpa_analysis.report import national_report
+    from test_stats_change import NUMBER, number
+
+    rep = national_report(2566, lang="en", processed_dir=small_processed)
+    row = rep.tables["year_change"].query("measure == 'overall_pct'").iloc[0]
+    text = rep.text("trend")
+    found = re.search(
+        rf"2565 \(2022\) to 2566 \(2023\): the overall score of the {NUMBER} LAOs assessed in "
+        rf"both years changed by {NUMBER} points \(Hodges–Lehmann estimate; 95% CI {NUMBER} "
+        rf"to {NUMBER}; Wilcoxon signed-rank test, p (=|<) ([\d.]+)\)", text)
+    assert found, text
+    assert number(found[1]) == row["n_pairs"]
+    for group, column in ((2, "hl_estimate"), (3, "hl_ci_low"), (4, "hl_ci_high")):
+        assert number(found[group]) == round(row[column], 2), column
+    p = float(found[6])
+    assert p == round(row["p_value"], 3) if found[5] == "=" else row["p_value"] < p
+    assert f"rescored on the {row['n_comparable_indicators']} indicators" in text
+    assert "The overall method changed in 2566 (2023)" in text

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
-                              Year, app, parse_formats)
+                              Year, app, check_apart, claim_folder, parse_formats)
 
 audit_app = typer.Typer(help="Reproduce and verify published results (auditors).",
                         no_args_is_help=True)
@@ -22,21 +22,32 @@ def verify(
     hashes_only: bool = typer.Option(False, "--hashes-only",
                                      help="Only check files on disk against the manifest (fast)."),
     as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+    require_signature: bool = typer.Option(
+        False, "--require-signature", help="Fail when the manifest is not signed."),
+    public_key: Path = typer.Option(
+        None, "--public-key", help="The publisher's public key file (KEYFILE.pub of `lpa audit "
+        "keygen`): the manifest must be signed with it."),
 ) -> None:
     """Recompute input hashes, re-run in a temporary folder and compare every output.
 
-    Exit 0 only when every input and output matches.
+    Exit 0 only when every input and output matches. A signed manifest's signature is checked;
+    an unsigned one passes with a notice (--require-signature: fails).
 
     Examples:
       lpa audit verify reports/2566/manifest.json
       lpa audit verify reports/2566/manifest.json --hashes-only
+      lpa audit verify reports/2566/manifest.json --public-key lpa-signing.key.pub
     """
     from rich.console import Console
     from rich.table import Table
 
     from lpa_analysis import audit
+    from lpa_analysis.manifest import read_public_key
 
-    result = audit.verify_hashes(manifest) if hashes_only else audit.verify(manifest)
+    trust = {"trusted_key": read_public_key(public_key) if public_key else None,
+             "require_signature": require_signature}
+    result = (audit.verify_hashes(manifest, **trust) if hashes_only
+              else audit.verify(manifest, **trust))
     if as_json:
         typer.echo(json.dumps({"ok": result.ok, "checks": result.table().to_dict("records")},
                               ensure_ascii=False, indent=2))
@@ -50,8 +61,43 @@ def verify(
         counts = result.table()["status"].value_counts().to_dict()
         typer.echo(("OK: " if result.ok else "FAILED: ") +
                    ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    _signature_notice(result, trusted=public_key is not None)
     if not result.ok:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _signature_notice(result, *, trusted: bool) -> None:
+    """Matching hashes prove nothing about who wrote them: say what the signature shows."""
+    check = next(c for c in result.checks if c.kind == "signature")
+    if check.status == "unsigned":
+        typer.echo("NOTICE: this manifest is not signed: the files match it, but anyone who can "
+                   "write the folder can recompute its hashes. Sign runs with --sign-key "
+                   "(lpa audit keygen makes a key); --require-signature makes this an error.",
+                   err=True)
+    elif check.status == "valid" and not trusted:
+        typer.echo(f"{check.detail}: a valid signature, but by whom? Compare the key with the "
+                   "publisher's public key, or pass --public-key.", err=True)
+
+
+@audit_app.command("keygen")
+def keygen(
+    out: Path = typer.Option(..., "--out", help="Private key file to create (readable by you "
+                             "only); the public key goes to OUT.pub."),
+) -> None:
+    """Make an Ed25519 key pair to sign manifests with (lpa build/reports --sign-key).
+
+    Give auditors the public key (OUT.pub, also printed): `lpa audit verify --public-key`
+    then fails on a manifest not signed with your private key.
+
+    Example:
+      lpa audit keygen --out ~/.config/lpa/signing.key
+      lpa reports --year 2566 --sign-key ~/.config/lpa/signing.key
+    """
+    from lpa_analysis.manifest import generate_key
+
+    public = generate_key(out)
+    typer.echo(f"private key: {out} (keep it secret; only you can read it)\n"
+               f"public key:  {out}.pub\n{public}")
 
 
 @audit_app.command("report")
@@ -62,15 +108,21 @@ def report(
     data: DataDir = Path("data/demo"),
     processed: ProcessedDir = Path("data/processed"),
     out: ReportsDir = Path("reports"),
-    force: bool = typer.Option(False, "--force", help="Render even when inputs are unchanged."),
+    force: bool = typer.Option(False, "--force", help="Render even when inputs are unchanged; "
+                               "write into an --out or --processed folder lpa did not make."),
 ) -> None:
     """The auditor's report of a year: reports/<year>/audit.{html,pdf}.
 
     Example: lpa audit report --year 2566
     """
+    from lpa_analysis.build import require_data
     from lpa_analysis.runs import run_audit_report
 
     formats = parse_formats(lang, fmt)
+    require_data(data)
+    check_apart(out=out, processed=processed)
+    claim_folder(out, "--out", "reports", force=force)
+    claim_folder(processed, "--processed", "processed", force=force)
     result = run_audit_report(year, lang=lang, formats=formats, data_dir=data,
                               processed_dir=processed, out_dir=out, force=force)
     if result.status == "failed":

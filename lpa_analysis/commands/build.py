@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import EXIT_PROBLEMS, DataDir, Year, app
+from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, SignKey, Year, app,
+                                           claim_folder, output_folder, writing)
 
 
 @app.command()
@@ -15,6 +16,9 @@ def build(
     data: DataDir = Path("data/demo"),
     out: Path = typer.Option(Path("data/processed"), "--out", help="Processed tables folder."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when the quality gate found errors."),
+    sign_key: SignKey = None,
+    force: bool = typer.Option(False, "--force", help="Write into an --out folder lpa did not "
+                               "make (it replaces OUT/<year> whole)."),
 ) -> None:
     """Read, validate (Great Expectations), score and reconcile one year.
 
@@ -24,11 +28,15 @@ def build(
     Example: lpa build --year 2566 --data data/demo --out data/processed
     """
     from lpa_analysis import log as lpa_log
-    from lpa_analysis.build import build_year
-    from lpa_analysis.schema import to_be_year
+    from lpa_analysis.build import build_year, require_data
+    from lpa_analysis.manifest import signing
 
-    lpa_log.add_file(out / f"{to_be_year(year)}.build.log")
-    result = build_year(year, data, out)
+    require_data(data)
+    output_folder(out, "--out")
+    claim_folder(out, "--out", "processed", force=force)
+    with writing(out), signing(sign_key):
+        lpa_log.add_file(out / f"{year}.build.log")
+        result = build_year(year, data, out)
     errors = result.counts["findings"]["error"]
     typer.echo(f"{result.year}: {result.counts['laos_scored']} LAOs scored, "
                f"{result.counts['laos_passed']} passed, {errors} quality errors → {result.path}")

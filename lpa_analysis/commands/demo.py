@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import app
+from lpa_analysis.commands.options import app, output_folder, writing
 from lpa_analysis.errors import InputError
 
 
@@ -57,8 +57,10 @@ def demo(
     from lpa_analysis import demo as demo_data
     from lpa_analysis.log import add_file, log
 
-    add_file(out.parent / f"{out.name}.log")
+    output_folder(out, "--out")
     chosen = [p.strip() for p in provinces.split(",") if p.strip()] if provinces else None
-    path = demo_data.generate(out, years=parse_years(years), seed=seed, dirty=dirty,
-                              provinces=chosen)
+    with writing(out.parent):
+        add_file(out.parent / f"{out.name}.log")
+        path = demo_data.generate(out, years=parse_years(years), seed=seed, dirty=dirty,
+                                  provinces=chosen)
     log.info("demo data written to %s (see %s)", path, path / "DATACARD.md")

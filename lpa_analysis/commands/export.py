@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import DataDir, Lang, ProcessedDir, Year, app, check_lang
+from lpa_analysis.commands.options import (DataDir, Lang, ProcessedDir, Year, app, check_lang,
+                                           claim_folder, output_file, output_folder, writing)
 
 
 @app.command()
@@ -27,10 +28,14 @@ def export(
       lpa export --year 2566 --xlsx national-2566.xlsx --lang en
     """
     from lpa_analysis.export import export_year
-    from lpa_analysis.build import ensure_built
-    from lpa_analysis.schema import to_be_year
+    from lpa_analysis.build import ensure_built, require_data
 
     check_lang(lang)
-    ensure_built(to_be_year(year), data, processed)
-    path = export_year(year, xlsx, province=province, lang=lang, processed_dir=processed)
+    require_data(data)
+    output_file(xlsx, "--xlsx")
+    output_folder(processed, "--processed")
+    claim_folder(processed, "--processed", "processed")
+    with writing(xlsx.parent, processed):
+        ensure_built(year, data, processed)
+        path = export_year(year, xlsx, province=province, lang=lang, processed_dir=processed)
     typer.echo(f"wrote {path}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import EXIT_UNUSABLE, app
+from lpa_analysis.commands.options import EXIT_UNUSABLE, app, claim_folder
 
 INSTALL_HINT = "JupyterLab is not installed. Install the analyst extra:  pip install -e '.[lab]'"
 START_NOTEBOOK = "explore_trends.ipynb"
@@ -43,7 +43,7 @@ def lab_url(port: int, token: str) -> str:
 def lab(
     data: Path = typer.Option(None, "--data",
                               help="Raw data folder (default: the project's data/demo, "
-                                   "generated when missing)."),
+                                   "which `lpa demo` writes)."),
     processed: Path = typer.Option(None, "--processed",
                                    help="Processed tables (default: the project's "
                                         "data/processed); missing years are built first."),
@@ -61,18 +61,19 @@ def lab(
       lpa lab --port 8890 --no-browser
       lpa lab --data /srv/dla --processed /srv/dla/processed
     """
-    if not jupyterlab_installed():
+    if not jupyterlab_installed():  # before any data is touched
         typer.echo(f"lpa: error: {INSTALL_HINT}", err=True)
         raise typer.Exit(EXIT_UNUSABLE)
-    from lpa_analysis.build import build_all
+    from lpa_analysis.build import build_all, require_data
     from lpa_analysis.log import log
     from lpa_analysis.package_data import NOTEBOOKS
 
     notebooks = NOTEBOOKS.resolve()  # in a checkout: the project's notebooks/ folder
     # Installed from a wheel the notebooks sit in site-packages: data goes beside the user.
     project = notebooks.parent if (notebooks.parent / "pyproject.toml").is_file() else Path.cwd()
-    data = (data or project / "data" / "demo").resolve()
+    data = require_data((data or project / "data" / "demo").resolve())
     processed = (processed or project / "data" / "processed").resolve()
+    claim_folder(processed, "--processed", "processed")
     years = build_all(data, processed)
     log.info("years ready: %s (%s → %s)", ", ".join(map(str, years)), data, processed)
     token = secrets.token_hex(16)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import EXIT_PROBLEMS, app
+from lpa_analysis.commands.options import EXIT_PROBLEMS, Year, app, output_folder, writing
 
 DEFAULT_DATA = Path("data/demo")
 
 
 @app.command()
 def expectations(
-    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    year: Year,
     data: Path = typer.Option(None, "--data",
                               help="Take the framework from DATA/frameworks/lpa-<year>.yml "
                                    "instead of the bundled one."),
@@ -28,9 +28,9 @@ def expectations(
     """
     from lpa_analysis import quality
     from lpa_analysis.log import log
-    from lpa_analysis.schema import load_framework, to_be_year
+    from lpa_analysis.schema import load_framework
 
-    year = to_be_year(year)
+    out = output_folder(out or quality.EXPECTATIONS_DIR, "--out")
     if data is None:
         from lpa_analysis.package_data import bundled_framework
 
@@ -40,14 +40,16 @@ def expectations(
 
         path = find_input(data, "framework", year)
     framework = load_framework(path)
-    for written in quality.write_suites(framework, out or quality.EXPECTATIONS_DIR):
-        log.debug("wrote %s", written)
-        typer.echo(str(written))
+    with writing(out):
+        written = quality.write_suites(framework, out)
+    for suite in written:
+        log.debug("wrote %s", suite)
+        typer.echo(str(suite))
 
 
 @app.command()
 def validate(
-    year: int = typer.Option(..., "--year", "-y", help="Assessment year, BE (2566) or CE (2023)."),
+    year: Year,
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="Raw data folder."),
     as_json: bool = typer.Option(False, "--json", help="Print counts and every finding as JSON."),
     limit: int = typer.Option(20, "--limit", help="Findings listed in the readable summary."),
@@ -62,13 +64,9 @@ def validate(
     import json
 
     from lpa_analysis import quality, readers
-    from lpa_analysis.schema import to_be_year
+    from lpa_analysis.build import require_data
 
-    year = to_be_year(year)
-    from lpa_analysis.demo import ensure_data
-
-    ensure_data(data)
-    folder = readers.load_year(data, year)
+    folder = readers.load_year(require_data(data), year)
     tables = {"registry": folder.registry, "scores": folder.scores,
               "published": folder.published}
     gate = quality.run_gate(

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
-                              Year, app, parse_formats)
+                              SignKey, Year, app, check_apart, claim_folder, output_folder,
+                              parse_formats, writing)
 
 
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
@@ -23,9 +24,12 @@ def reports(
     data: DataDir = Path("data/demo"),
     processed: ProcessedDir = Path("data/processed"),
     out: ReportsDir = Path("reports"),
-    jobs: int = typer.Option(0, "-j", "--jobs", help="Worker processes (0 = one per core)."),
+    jobs: int = typer.Option(None, "-j", "--jobs", help="Worker processes (default: one per "
+                             "core, fewer when the memory available would not hold them)."),
     cluster: str = typer.Option(None, "--cluster", help="Dask scheduler, e.g. tcp://host:8786."),
-    force: bool = typer.Option(False, "--force", help="Redo reports whose inputs are unchanged."),
+    force: bool = typer.Option(False, "--force", help="Redo reports whose inputs are unchanged; "
+                               "write into an --out or --processed folder lpa did not make."),
+    sign_key: SignKey = None,
 ) -> None:
     """Render reports/<year>/<province_code>/report.{html,pdf}, national.{html,pdf}, index.html.
 
@@ -35,21 +39,32 @@ def reports(
       lpa reports --year 2566 --province all -j 2
     """
     from lpa_analysis import log as lpa_log
+    from lpa_analysis.manifest import signing
+    from lpa_analysis.batch import check_workers
+    from lpa_analysis.build import require_data
     from lpa_analysis.progress import report_progress
     from lpa_analysis.runs import resolve_provinces, run_reports
 
     formats = parse_formats(lang, fmt)
-    lpa_log.add_file(out / "lpa.log")
-    total = len(resolve_provinces(province)) + 1
+    check_workers(jobs)
+    total = len(resolve_provinces(province, note_repeats=False)) + 1  # run_reports notes them
+    require_data(data)
+    check_apart(out=out, processed=processed)
+    output_folder(out, "--out")
+    output_folder(processed, "--processed")
+    claim_folder(out, "--out", "reports", force=force)
+    claim_folder(processed, "--processed", "processed", force=force)
     finished = []
     try:
-        with report_progress(total) as show:
+        with writing(out, processed), signing(sign_key), report_progress(total) as show:
+            lpa_log.add_file(out / "lpa.log")
+
             def on_result(result):
                 finished.append(result)
                 show(result)
 
             outcome = run_reports(year, province, lang=lang, formats=formats, data_dir=data,
-                                  processed_dir=processed, out_dir=out, workers=jobs or None,
+                                  processed_dir=processed, out_dir=out, workers=jobs,
                                   cluster=cluster, force=force, on_result=on_result)
     except KeyboardInterrupt:
         kept = sum(r.status in ("done", "skipped") for r in finished)

@@ -220,16 +220,6 @@ def ensure_demo(data_dir: Path | str = DEFAULT_DIR) -> Path:
     return data_dir
 
 
-def ensure_data(data_dir: Path | str) -> Path:
-    """A missing data folder named like the demo ('data/demo', or '../data/demo' from a
-    notebook) is the bundled demo: generate it. Any other folder is left as it is, for the
-    readers to report what is missing."""
-    data_dir = Path(data_dir)
-    if not data_dir.exists() and data_dir.name == DEFAULT_DIR.name:
-        ensure_demo(data_dir)
-    return data_dir
-
-
 def _datacard(truth: dict) -> str:
     from lpa_analysis.demo.datacard import render
 

@@ -271,27 +271,38 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lan
                 value_label: str | None = None) -> Chart:
     """Funnel plot: each unit's value against its n with 95 % and 99.8 % limits around target.
 
-    points: columns unit, n, value, optional label (the highlighted unit's name; default unit).
-    curve: columns n, lower_95, upper_95, lower_998, upper_998 (stats.funnel_curve).
-    target, values and limits share one unit (proportions by default); `highlight` is a unit.
-    The y label defaults to the pass rate (scale 100) or the overall score (scale 1, means).
+    points: columns unit, n, value, optional label (the highlighted unit's name; default unit)
+    and flag (stats.funnel; units flagged '…_assessment' are drawn hollow, as assessment
+    effects rather than performance). curve: columns n, lo95, hi95, lo998, hi998
+    (stats.funnel_curve). target, values and limits share one unit (proportions by default);
+    `highlight` is a unit. The y label defaults to the pass rate (scale 100) or the overall
+    score (scale 1, means).
     """
     _require(points, ["unit", "n", "value"], "funnel_plot")
-    _require(curve, ["n", "lower_95", "upper_95", "lower_998", "upper_998"], "funnel_plot")
+    _require(curve, ["n", "lo95", "hi95", "lo998", "hi998"], "funnel_plot")
     curve = curve.sort_values("n")
     fig = new_figure(3.8)
     ax = fig.subplots()
     for level, style in (("95", "--"), ("998", "-")):
-        for side in ("lower", "upper"):
-            ax.plot(curve["n"], curve[f"{side}_{level}"] * scale, color=NATIONAL,
+        for side in ("lo", "hi"):
+            ax.plot(curve["n"], curve[f"{side}{level}"] * scale, color=NATIONAL,
                     linestyle=style, linewidth=0.9)
     ax.axhline(target * scale, color="black", linewidth=0.9)
-    chosen = points["unit"].astype(str) == str(highlight)
-    ax.scatter(points.loc[~chosen, "n"], points.loc[~chosen, "value"] * scale, s=14,
+    chosen = (points["unit"].astype(str) == str(highlight)).to_numpy()
+    assessment = (points["flag"].astype("string").str.endswith("_assessment").fillna(False)
+                  .to_numpy(dtype=bool) if "flag" in points else np.zeros(len(points), bool))
+    plain = ~chosen & ~assessment
+    ax.scatter(points.loc[plain, "n"], points.loc[plain, "value"] * scale, s=14,
                color=REGION, alpha=0.8, linewidths=0)
     handles = [Line2D([], [], color="black", label=i18n.t("chart.national", lang)),
                Line2D([], [], color=NATIONAL, linestyle="--", label=i18n.t("chart.limit95", lang)),
                Line2D([], [], color=NATIONAL, label=i18n.t("chart.limit998", lang))]
+    if (assessment & ~chosen).any():
+        marked = assessment & ~chosen
+        ax.scatter(points.loc[marked, "n"], points.loc[marked, "value"] * scale, s=24,
+                   facecolors="none", edgecolors=REGION, linewidths=1.0)
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
+                              color=REGION, label=i18n.t("chart.assessment_effect", lang)))
     if chosen.any():
         row = points.loc[chosen].iloc[0]
         name = str(row["label"]) if "label" in points else str(row["unit"])
@@ -310,16 +321,18 @@ def funnel_plot(points: pd.DataFrame, curve: pd.DataFrame, *, target: float, lan
     margin = 0.3 * (high - low) + 1  # room for the limits, within 0–100 %
     ax.set_ylim(max(0.0, low - margin), min(100.0, high + margin) + 1)
     # below the axes: inside, the limits run under it wherever it is put
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3))
     return fig
 
 
-
 def rank_interval_plot(ranks: pd.DataFrame, *, lang: str, highlight: str | None = None,
-                       label_limit: int = 30) -> Chart:
-    """League table as a picture: median rank and its 5–95 % interval per unit, best on top.
+                       label_limit: int = 30, level: float = 0.90) -> Chart:
+    """Ranks with intervals, best on top: the rank (dot), its `level` statistical interval
+    (grey line) and, when given, its sensitivity to weights and method (blue line just below
+    it: how the rank moves with the construction of the index, not by chance).
 
-    ranks: columns unit, label, rank, rank_low, rank_high (1 = best).
+    ranks: columns unit, label, rank, rank_low, rank_high (the statistical interval, 1 = best),
+    optional sens_low, sens_high.
     """
     _require(ranks, ["unit", "label", "rank", "rank_low", "rank_high"], "rank_interval_plot")
     rows = ranks.sort_values(["rank", "unit"]).reset_index(drop=True)
@@ -328,8 +341,18 @@ def rank_interval_plot(ranks: pd.DataFrame, *, lang: str, highlight: str | None 
     y = np.arange(len(rows))[::-1]
     chosen = (rows["unit"].astype(str) == str(highlight)).to_numpy()
     colours = np.where(chosen, HIGHLIGHT, NATIONAL)
-    ax.hlines(y, rows["rank_low"], rows["rank_high"], colors=colours, linewidth=1.4)
-    ax.scatter(rows["rank"], y, s=12, color=colours, zorder=3)
+    statistical = i18n.t("chart.rank_statistical", lang, level=f"{100 * level:g}")
+    handles = [Line2D([], [], color=NATIONAL, linewidth=1.6, label=statistical)]
+    shift = 0.0
+    if {"sens_low", "sens_high"} <= set(rows.columns):
+        shift = 0.18  # side by side: the two intervals answer different questions
+        ax.hlines(y - shift, rows["sens_low"], rows["sens_high"], colors=REGION,
+                  linewidth=1.6)
+        handles.append(Line2D([], [], color=REGION, linewidth=1.6,
+                              label=i18n.t("chart.rank_sensitivity", lang)))
+    ax.hlines(y + shift, rows["rank_low"], rows["rank_high"], colors=colours, linewidth=1.6)
+    ax.scatter(rows["rank"], y, s=12, color=colours, zorder=3, edgecolors="white",
+               linewidths=0.4)
     ax.set_yticks(y, [shorten(s, label_limit) for s in rows["label"]],
                   fontsize=8 if len(rows) <= 30 else 6)
     for tick, is_chosen in zip(ax.get_yticklabels(), chosen, strict=True):
@@ -339,6 +362,7 @@ def rank_interval_plot(ranks: pd.DataFrame, *, lang: str, highlight: str | None 
     ax.set_ylim(-1, len(rows))
     ax.set_xlabel(i18n.t("chart.rank_interval", lang))
     ax.grid(axis="y", visible=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     return fig
 
 

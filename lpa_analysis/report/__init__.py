@@ -5,7 +5,8 @@
     audit_report(2566)            →  report/audit.py      (audit_year.ipynb)
 
 `report/base.py` holds what they share (tables for people, the tables folder, the section
-registry). The national reference tables they read come from `lpa_analysis.reference`."""
+registry), `report/benchmarking.py` the funnel charts and sentences of both province and
+national reports. The national reference tables they read come from `lpa_analysis.reference`."""
 
 from lpa_analysis.report.audit import AuditReport, audit_report  # noqa: F401
 from lpa_analysis.report.national import NationalReport, national_report  # noqa: F401

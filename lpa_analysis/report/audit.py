@@ -46,7 +46,7 @@ class AuditReport(ReportBase):
             "reconciliation": self.processed.reconciliation,
             "alpha": self.reference["alpha"],
             "correlations": composite.dimension_correlations(self.processed.scored_laos),
-            "rank_stability": ranks.sort_values("rank_interval", ascending=False).head(50),
+            "rank_stability": ranks.sort_values("rank_sens_width", ascending=False).head(50),
             "published_outputs": pd.DataFrame((self.manifest or {}).get("outputs", []),
                                               columns=["path", "size", "sha256"]),
         }

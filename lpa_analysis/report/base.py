@@ -8,43 +8,49 @@ two class attributes, `TEXTS` and `CHARTS` (name → method), at the end of its 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Callable, ClassVar
 
 import pandas as pd
 
 from lpa_analysis import __version__, i18n
+from lpa_analysis.files import write_csv
 from lpa_analysis.i18n import t
 from lpa_analysis.processed import Processed
 from lpa_analysis.provenance import document_date, git_state, without_paths
 from lpa_analysis.schema import DIM_PCT, LaoType
-from lpa_analysis.settings import MIN_LAOS_FOR_GAP_CHART
 
 # What the report shows of each table (the CSV keeps every column). Missing: all columns.
 DISPLAY_COLUMNS = {
     "pass_rate": ["label", "n", "passed", "rate", "ci_low", "ci_high"],
     "top_bottom": ["rank_province", "lao_code", "name", "lao_type", "overall_pct", "band"],
-    "movers": ["direction", "rank", "lao_code", "name_th", "lao_type", "value_a", "value_b",
-               "change"],
+    "movers": ["direction", "rank", "lao_code", "name_th", "lao_type",
+               "comparable_overall_previous", "comparable_overall", "change"],
     "quality": ["table", "check", "severity", "count"],
     "dimensions": ["level", "measure", "n", "mean", "median", "q1", "q3"],
-    "types": ["lao_type", "n", "median", "q1", "q3", "in_test", "note"],
+    "types": ["lao_type", "n", "median", "q1", "q3", "in_test", "min_group_n", "note"],
     "pairwise": ["group_a", "group_b", "n_a", "n_b", "median_a", "median_b", "p_holm",
                  "rank_biserial"],
-    "change": ["measure", "n_pairs", "median_a", "median_b", "median_change", "ci_low",
-               "ci_high", "statistic", "p_value"],
+    "change": ["measure", "n_pairs", "median_change", "hl_estimate", "hl_ci_low", "hl_ci_high",
+               "p_value"],
+    "year_change": ["year_a", "year_b", "measure", "n_pairs", "median_change", "hl_estimate",
+                    "hl_ci_low", "hl_ci_high", "p_value", "n_comparable_indicators"],
     "indicators": ["indicator_id", "indicator", "n_province", "attainment_province",
                    "attainment_rest", "difference", "ci_low", "ci_high", "q_value"],
-    "ranks": ["lao_code", "name", "rank_nominal", "rank_median", "rank_p05", "rank_p95"],
+    "ranks": ["lao_code", "name", "rank_nominal", "rank_sens_low", "rank_sens_high",
+              "rank_boot_low", "rank_boot_high"],
+    "funnel": ["measure", "province_code", "province", "n", "value", "target", "z_adj", "lo95",
+               "hi95", "lo998", "hi998", "flag"],
     "integrity": ["province_code", "n", "mean_gap", "ci_low", "ci_high", "leniency",
                   "leniency_ci_low", "leniency_ci_high", "flag"],
     "laos": ["lao_code", "name", *DIM_PCT, "overall_pct", "band",
-             "rank_province", "change"],
+             "rank_province", "comparable_overall", "change"],  # fits A4; the CSV has all
     "provinces": ["province_code", "province", "n", "passed", "rate", "ci_low", "ci_high",
                   "mean_overall"],
-    "league": ["rank", "province", "n", "value", "rank_low", "rank_high"],
+    "league": ["rank", "province", "n", "value", "rank_boot_low", "rank_boot_high"],
     "regions": ["region", "n", "passed", "rate", "ci_low", "ci_high"],
-    "alpha": ["dimension", "n_items", "n", "alpha", "std_alpha"],
+    "alpha": ["scale", "group", "n_items", "n", "alpha", "std_alpha", "note"],
     "pca": ["component", "eigenvalue", "explained", "cumulative"],
     "team_effect": ["province_code", "n", "estimate", "ci_low", "ci_high", "p_holm", "flag"],
     "reconciliation": ["lao_code", "field", "published", "recomputed", "difference"],
@@ -54,22 +60,97 @@ PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest",
 # Rows a report shows of a long table (a boolean mask over the machine-readable table).
 DISPLAY_ROWS = {
     "integrity": lambda d: d["highlight"].astype("boolean") | d["flag"].notna(),
-    "indicators": lambda d: d["n_province"] >= MIN_LAOS_FOR_GAP_CHART,
+    # the tested indicators (stats.indicator_gaps: at least MIN_LAOS_FOR_INDICATOR_TEST LAOs);
+    # the indicators sentence and chart count these same rows
+    "indicators": lambda d: d["note"].isna(),
+    # pairs with a type too small to test are in the CSV; the types table says why
+    "pairwise": lambda d: d["note"].ne("not_enough_data"),
 }
 # Columns holding codes that people should read as words (see _Report._code_label).
 CODED_COLUMNS = {"measure", "measure_a", "measure_b", "level", "direction", "group",
-                 "group_a", "group_b", "note", "test_note", "flag"}
+                 "group_a", "group_b", "note", "test_note", "flag", "scale"}
 LAO_TYPE_VALUES = {t.value for t in LaoType}
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
 PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
-RANK_SIMULATIONS = 1000
-RANK_SEED = 2566
+# The kind of number a column holds, which says how it is written (i18n.NUMBER_FORMATS): named
+# columns here, the rest by rule in `column_kind`.
+COLUMN_KINDS = {
+    **dict.fromkeys(["p_value", "p_holm", "q_value"], "p"),
+    **dict.fromkeys(["rank_biserial", "epsilon_sq", "rho", "alpha", "std_alpha", "average_r"],
+                    "effect"),
+    **dict.fromkeys(["statistic", "u_statistic"], "statistic"),
+    **dict.fromkeys(["year", "year_a", "year_b", "dimension", "component"], "code"),
+}
+COUNT_COLUMNS = {"n", "k_groups", "passed", "count", "events", "size"}
+
+
+def column_kind(column: str, values: pd.Series) -> str | None:
+    """How a column's numbers are written: a key of i18n.NUMBER_FORMATS (None: not numbers).
+    Counts (n, n_*, ranks, whole degrees of freedom) are whole; other numbers are measures."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    if column in COLUMN_KINDS:
+        return COLUMN_KINDS[column]
+    if column == "df":  # Welch's t has fractional degrees of freedom
+        return "count" if bool((values.dropna() % 1 == 0).all()) else "statistic"
+    if column in COUNT_COLUMNS or column.startswith(("n_", "rank")):
+        return "count"
+    return "count" if pd.api.types.is_integer_dtype(values) else "measure"
+
+
+def written(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every number column as text in its kind's style ('7,849', '0.26',
+    '< 0.001'); other columns as they are."""
+    out = frame.copy()
+    for column in frame.columns:
+        kind = column_kind(column, frame[column])
+        if kind:
+            out[column] = frame[column].map(lambda v, k=kind: i18n.fmt_as(v, k)).astype(object)
+    return out
+
+
+def excel_formats(frame: pd.DataFrame) -> list[str | None]:
+    """The Excel number format of each column, in order (None: text)."""
+    kinds = [column_kind(c, frame[c]) for c in frame.columns]
+    return [i18n.NUMBER_FORMATS[k][1] if k else None for k in kinds]
+
 
 def findings_counts(findings: pd.DataFrame) -> pd.DataFrame:
     """How many findings of each check and severity, errors first, largest first."""
     return (findings.groupby(["table", "check", "severity"], dropna=False).size()
             .rename("count").reset_index()
             .sort_values(["severity", "count"], ascending=[True, False], ignore_index=True))
+
+
+def change_basis_text(basis: Mapping, lang: str) -> str:
+    """What a change between two years is measured on, from a row with stats.change's
+    BASIS_COLUMNS: the comparable indicators and one overall method for both years (and,
+    when the years' own overall methods differ, that the published scores are not compared)."""
+    fill = {"previous_year": i18n.year_label(basis["year_a"], lang),
+            "year": i18n.year_label(basis["year_b"], lang),
+            "n_comparable": i18n.fmt_num(basis["n_comparable_indicators"]),
+            "n_excluded": i18n.fmt_num(basis["n_excluded_indicators"]),
+            "method": t(f"trend.overall_method.{basis['overall_method']}", lang)}
+    if basis["overall_method_a"] == basis["overall_method"]:
+        return t("trend.basis", lang, **fill)
+    return t("trend.basis_method_changed", lang, **fill,
+             method_previous=t(f"trend.overall_method.{basis['overall_method_a']}", lang))
+
+
+def change_numbers(row: Mapping) -> dict[str, str]:
+    """A change row's Hodges–Lehmann estimate and CI for a sentence, signed, with the digits
+    of the table (the estimate and CI that belong to its signed-rank p value)."""
+    return {name: i18n.fmt_signed(row[column], 2) for name, column in
+            (("estimate", "hl_estimate"), ("ci_low", "hl_ci_low"), ("ci_high", "hl_ci_high"))}
+
+
+def published_method_change_text(year_a: int, year_b: int, method_a: str, method_b: str,
+                                 lang: str) -> str:
+    """The note for charts of published yearly scores when the overall method changed."""
+    return t("trend.published_method_changed", lang,
+             previous_year=i18n.year_label(year_a, lang), year=i18n.year_label(year_b, lang),
+             method_previous=t(f"trend.overall_method.{method_a}", lang),
+             method=t(f"trend.overall_method.{method_b}", lang))
 
 
 class ReportBase:
@@ -105,7 +186,13 @@ class ReportBase:
     # -- tables for people and for Excel --
     def people_table(self, name: str) -> pd.DataFrame:
         """A table as people read it: chosen columns, proportions as per cent, names instead
-        of codes, localised headers (also what goes into the XLSX)."""
+        of codes, localised headers. Numbers stay exact numbers (the XLSX formats them, `show`
+        writes them)."""
+        return self._localised(self._people_values(name))
+
+    def _people_values(self, name: str) -> pd.DataFrame:
+        """`people_table` with the machine-readable headers, which say how each column is
+        written (`column_kind`)."""
         frame = self.tables[name]
         columns = DISPLAY_COLUMNS.get(name)
         if columns:
@@ -119,12 +206,12 @@ class ReportBase:
                 frame[column] = 100 * pd.to_numeric(frame[column], errors="coerce")
             elif column in CODED_COLUMNS:
                 frame[column] = frame[column].map(self._code_label)
-            elif column.startswith("rank"):  # ranks are whole places, not measurements
-                frame[column] = pd.to_numeric(frame[column], errors="coerce").round().astype(
-                    "Int64")
             elif pd.api.types.is_bool_dtype(frame[column]):
                 frame[column] = frame[column].map({True: yes, False: no})
-        people = i18n.localise_table(frame.round(2), self.lang, strict=False)
+        return frame
+
+    def _localised(self, frame: pd.DataFrame) -> pd.DataFrame:
+        people = i18n.localise_table(frame, self.lang, strict=False)
         # the dimension names are long: in a wide table the short ones keep it on the page
         short = {i18n.table_headers([c], self.lang, strict=False)[c]:
                  i18n.dimension_label(int(c[1]), self.lang, short=True) + " (%)"
@@ -141,27 +228,39 @@ class ReportBase:
             return t(f"note.{code}", self.lang)
         if code in ("lenient", "strict"):
             return t(f"value.{code}", self.lang)
+        if f"benchmarking.position.{code}" in i18n.messages():  # funnel flags
+            return t(f"benchmarking.position.{code}", self.lang)
         if code.startswith("d") and code.endswith("_pct") and code[1:-4].isdigit():
             return i18n.dimension_label(int(code[1:-4]), self.lang, short=True)
         if code in ("overall_pct", "pass_rate_pct"):
             return t(f"chart.{code}", self.lang)
         if code in ("province", "region", "national"):
             return t(f"chart.{code}", self.lang)
-        if code in ("up", "down", "top", "bottom"):
+        if code in ("up", "down", "top", "bottom", "dimension_scores"):
             return t(f"value.{code}", self.lang)
+        if code.startswith("dimension_") and code[10:].isdigit():  # a dimension's indicators
+            return t("value.dimension_indicators", self.lang,
+                     dimension=i18n.dimension_label(int(code[10:]), self.lang, short=True))
         return code
 
     def show(self, name: str, rows: int | None = None):
-        """The table for the report: no index, missing values as '–', data escaped. Long
-        tables show what concerns the reader (DISPLAY_ROWS); the CSV and XLSX keep all."""
-        frame = self.people_table(name)
+        """The table for the report: numbers written by kind (`column_kind`), no index, missing
+        values as '–', data escaped. Long tables show what concerns the reader (DISPLAY_ROWS);
+        the CSV and XLSX keep all."""
+        frame = self._people_values(name)
         if name in DISPLAY_ROWS:
             keep = DISPLAY_ROWS[name](self.tables[name])
             frame = frame[keep.astype("boolean").fillna(False).to_numpy(dtype=bool)]
+        total = len(frame)
         if rows is not None:
             frame = frame.head(rows)
-        return frame.style.hide(axis="index").format(precision=2, na_rep=i18n.MISSING,
-                                                     escape="html")
+        people = self._localised(written(frame))
+        styled = people.style.hide(axis="index").format(na_rep=i18n.MISSING, escape="html")
+        if len(frame) < total:  # say so: the sentence above may count rows not shown here
+            styled = styled.set_caption(t("table.first_rows", self.lang, name=name,
+                                          shown=i18n.fmt_num(len(frame)),
+                                          total=i18n.fmt_num(total)))
+        return styled
 
     def write_tables(self, out_dir: str | Path) -> Path:
         """CSV per table (machine-readable column names) and one XLSX, a sheet per table with
@@ -171,9 +270,12 @@ class ReportBase:
         folder = Path(out_dir) / "tables"
         folder.mkdir(parents=True, exist_ok=True)
         for name, frame in self.tables.items():
-            frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
-        write_workbook({name: self.people_table(name) for name in self.tables},
-                       folder / "tables.xlsx", date=document_date(self.year))
+            write_csv(frame, folder / f"{name}.csv")
+        values = {name: self._people_values(name) for name in self.tables}
+        write_workbook({name: self._localised(frame) for name, frame in values.items()},
+                       folder / "tables.xlsx", date=document_date(self.year),
+                       number_formats={name: excel_formats(frame)
+                                       for name, frame in values.items()})
         (folder / "reproducibility.json").write_text(
             json.dumps(self.reproducibility(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
             encoding="utf-8")

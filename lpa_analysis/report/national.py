@@ -10,10 +10,15 @@ from pathlib import Path
 import pandas as pd
 
 from lpa_analysis import i18n, plots, reference, stats
-from lpa_analysis.i18n import fmt_num, fmt_pct, t, year_label
+from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, t, year_label
 from lpa_analysis.processed import DEFAULT_PROCESSED, Processed, load_processed
-from lpa_analysis.report.base import ReportBase, findings_counts
+from lpa_analysis.report import benchmarking
+from lpa_analysis.report.base import (
+    ReportBase, change_basis_text, change_numbers, findings_counts, published_method_change_text,
+)
 from lpa_analysis.schema import to_be_year
+from lpa_analysis.settings import RANK_INTERVAL
+from lpa_analysis.stats._common import MISSING_YEAR
 
 
 @dataclass
@@ -45,15 +50,13 @@ class NationalReport(ReportBase):
                 n_provinces=self.national["province_code"].nunique()),
             "bands": stats.band_shares(self.national),
             "provinces": self.provinces_table(),
-            "funnel": self.reference["funnel_pass"],
-            "funnel_mean": self.reference["funnel_mean"],
+            "funnel": self.funnel_table(),
             "league": self.league_table(),
-            "types": stats.type_groups(self.national).assign(
-                **stats.compare_types(self.national).iloc[0][
-                    ["statistic", "df", "p_value", "epsilon_sq"]].to_dict()),
+            "types": stats.type_table(self.national),
             "pairwise": stats.pairwise_types(self.national),
             "regions": stats.pass_rate(self.national, by="region"),
             "trend_regions": self.reference["trend_region"],
+            "year_change": self.reference["year_change"],
             "indicator_distribution": (dist := self.reference["indicator_distribution"]),
             "outlier_indicators": dist[dist["flag_outliers"].fillna(False).astype(bool)],
             "correlations": composite.dimension_correlations(self.national),
@@ -72,6 +75,13 @@ class NationalReport(ReportBase):
         table = rates.merge(means, on="province_code", how="left")
         table.insert(1, "province", self._province_labels(table["province_code"]))
         return table
+
+    def funnel_table(self) -> pd.DataFrame:
+        """The reference funnel table (mean overall score, then pass rate), province names
+        beside the codes."""
+        funnel = self.reference["funnel"].copy()
+        funnel.insert(2, "province", self._province_labels(funnel["province_code"]))
+        return funnel
 
     def league_table(self) -> pd.DataFrame:
         league = self.reference["league"].copy()
@@ -93,42 +103,73 @@ class NationalReport(ReportBase):
         return [t("national.reconciliation", self.lang, n=fmt_num(len(recon)),
                   n_laos=fmt_num(recon["lao_code"].nunique()))]
 
+    def _text_trend(self) -> list[str]:
+        """The change of the overall score from each year to the next, all LAOs, each pair of
+        years on its comparable basis: every number is a cell of tables["year_change"]."""
+        overall = self.tables["year_change"]
+        overall = overall[overall["measure"] == "overall_pct"]
+        lines = [t("trend.national_intro", self.lang)]
+        for row in overall.to_dict("records"):
+            years = {"previous_year": year_label(row["year_a"], self.lang),
+                     "year": year_label(row["year_b"], self.lang)}
+            if row["note"] == MISSING_YEAR:
+                lines.append(t("trend.national_missing", self.lang, **years))
+                continue
+            lines.append(change_basis_text(row, self.lang))
+            if pd.isna(row["p_value"]) or pd.isna(row["hl_ci_low"]):
+                lines.append(t("trend.too_few_pairs", self.lang, **years))
+                continue
+            lines.append(t("trend.national_change", self.lang, **years,
+                           n_pairs=fmt_num(row["n_pairs"]), **change_numbers(row),
+                           p=fmt_p(row["p_value"])))
+        changed = overall[overall["overall_method_a"].notna()
+                          & (overall["overall_method_a"] != overall["overall_method_b"])]
+        # the regions' trend chart shows published scores
+        lines += [published_method_change_text(r["year_a"], r["year_b"], r["overall_method_a"],
+                                               r["overall_method_b"], self.lang)
+                  for r in changed.to_dict("records")]
+        return lines
+
     def _text_benchmarking(self) -> list[str]:
         funnel = self.tables["funnel"]
-        outside = funnel[funnel["outside_998"].isin(["above", "below"])]
+        outside = funnel[funnel["flag"].astype("string").str.contains("998").fillna(False)
+                         .astype(bool)]
+        mean = benchmarking.measure_rows(outside, benchmarking.LEAD_MEASURE)
+        assessment = mean[benchmarking.is_assessment_effect(mean["flag"])]
+        passing = benchmarking.measure_rows(outside, benchmarking.PASS_MEASURE)
         return [t("benchmarking.funnel_intro", self.lang),
-                t("national.outside", self.lang, n=fmt_num(len(outside)),
-                  provinces=", ".join(self._province_labels(outside["province_code"])) or "–")]
+                benchmarking.dispersion_sentence(funnel, self.lang),
+                t("national.outside", self.lang, n=fmt_num(len(mean)),
+                  provinces=self._listed(mean)),
+                *([t("national.outside_assessment", self.lang, n=fmt_num(len(assessment)),
+                     provinces=self._listed(assessment))] if len(assessment) else []),
+                t("national.outside_pass", self.lang, n=fmt_num(len(passing)),
+                  provinces=self._listed(passing))]
+
+    @staticmethod
+    def _listed(rows: pd.DataFrame) -> str:
+        return ", ".join(rows["province"]) or "–"
 
     def _chart_map(self):
         values = self.tables["provinces"].assign(value=lambda d: 100 * d["rate"])
         return plots.province_map(values, value="value", lang=self.lang,
                                   label=t("chart.pass_rate_pct", self.lang))
 
-    def _funnel(self, name: str, scale: float, kind: str):
-        funnel = self.tables[name]
-        target = float(funnel["target"].dropna().iloc[0])
-        n_max = int(funnel["n"].max()) + 20
-        if kind == "mean":
-            sd = float(self.national["overall_pct"].std(ddof=1))
-            curve = stats.funnel_curve(target, range(2, n_max), kind="mean", sd=sd)
-        else:
-            curve = stats.funnel_curve(target, range(1, n_max))
-        points = funnel.rename(columns={"province_code": "unit"})
-        return plots.funnel_plot(points, curve, target=target, lang=self.lang, scale=scale)
-
     def _chart_funnel(self):
-        return self._funnel("funnel", 100, "proportion")
+        return benchmarking.funnel_chart(self.tables["funnel"], benchmarking.LEAD_MEASURE,
+                                         self.national, self.lang)
 
-    def _chart_funnel_mean(self):
-        return self._funnel("funnel_mean", 1, "mean")
+    def _chart_funnel_pass(self):
+        return benchmarking.funnel_chart(self.tables["funnel"], benchmarking.PASS_MEASURE,
+                                         self.national, self.lang)
 
     def _chart_league(self):
         league = self.tables["league"]
         ranks = league.assign(unit=league["province_code"], label=league["province"],
-                              rank=league["rank"], rank_low=league["rank_low"],
-                              rank_high=league["rank_high"])
-        return plots.rank_interval_plot(ranks, lang=self.lang, label_limit=40)
+                              rank_low=league["rank_boot_low"],
+                              rank_high=league["rank_boot_high"])
+        return plots.rank_interval_plot(ranks, lang=self.lang, label_limit=40,
+                                        level=RANK_INTERVAL)
 
     def _chart_types(self):
         return plots.type_comparison(self.national, lang=self.lang, pass_mark=self.pass_mark)
@@ -156,8 +197,8 @@ class NationalReport(ReportBase):
 
     # -- section registry: what rep.text(name) and rep.chart(name) call --
     TEXTS = {"summary": _text_summary, "reconciliation": _text_reconciliation,
-             "benchmarking": _text_benchmarking}
-    CHARTS = {"map": _chart_map, "funnel": _chart_funnel, "funnel_mean": _chart_funnel_mean,
+             "benchmarking": _text_benchmarking, "trend": _text_trend}
+    CHARTS = {"map": _chart_map, "funnel": _chart_funnel, "funnel_pass": _chart_funnel_pass,
               "league": _chart_league, "types": _chart_types, "regions": _chart_regions,
               "trend": _chart_trend, "correlations": _chart_correlations}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,15 @@ import pandas as pd
 
 from lpa_analysis import i18n, plots, reference, stats
 from lpa_analysis.geo import ProvinceInfo, resolve_province
-from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
+from lpa_analysis.i18n import fmt_as, fmt_num, fmt_p, fmt_pct, fmt_signed, t, t_md, year_label
 from lpa_analysis.processed import DEFAULT_PROCESSED, Processed, load_processed
-from lpa_analysis.report.base import ReportBase, findings_counts
+from lpa_analysis.report import benchmarking
+from lpa_analysis.report.base import (
+    DISPLAY_ROWS, ReportBase, change_basis_text, change_numbers, findings_counts,
+    published_method_change_text,
+)
 from lpa_analysis.schema import DIM_PCT, Framework, display_name, to_be_year
-from lpa_analysis.settings import ALPHA, MIN_LAOS_FOR_GAP_CHART
+from lpa_analysis.settings import ALPHA, MIN_LAOS_FOR_INDICATOR_TEST, RANK_INTERVAL
 
 
 @dataclass
@@ -134,12 +139,34 @@ class ProvinceReport(ReportBase):
         bottom = ranked.tail(n).iloc[::-1][cols].assign(group="bottom")
         return pd.concat([top, bottom], ignore_index=True)[["group", *cols]]
 
-    def movers(self) -> pd.DataFrame:
+    # -- change from the previous year: change, movers and the appendix on one basis --
+    @cached_property
+    def basis(self) -> stats.ComparableBasis | None:
+        """What every change from the previous year is measured on (comparable indicators,
+        this year's overall method in both years); None without a previous year."""
         if self.previous_year is None:
-            return stats.biggest_movers(None, self.laos)
-        before = self.history[self.previous_year]
-        before = before[before["province_code"] == self.province.code]
-        return stats.biggest_movers(before, self.laos)
+            return None
+        return stats.comparable_basis(self.frameworks[self.previous_year], self.framework)
+
+    @cached_property
+    def comparable(self) -> dict[int, pd.DataFrame]:
+        """The province's LAOs of both years rescored on `basis` (year → comparable_scores)."""
+        if self.basis is None:
+            return {}
+        return {y: self.basis.rescore(self._province_indicator_scores(y))
+                for y in (self.basis.year_a, self.basis.year_b)}
+
+    def movers(self) -> pd.DataFrame:
+        """The biggest rises and falls of the comparable overall score (`basis`)."""
+        if self.basis is None:
+            movers = stats.biggest_movers(None, self.laos)
+        else:
+            now = self.comparable[self.year].merge(self.laos[["lao_code", "name_th"]],
+                                                   on="lao_code", how="left")
+            movers = stats.biggest_movers(self.comparable[self.previous_year], now).assign(
+                year_a=self.previous_year, year_b=self.year)
+        return movers.rename(columns={"value_a": "comparable_overall_previous",
+                                      "value_b": "comparable_overall"})
 
     def _province_findings(self, frame: pd.DataFrame) -> pd.DataFrame:
         codes = frame["lao_code"].astype("string")
@@ -159,11 +186,7 @@ class ProvinceReport(ReportBase):
         return pd.concat([province, national], ignore_index=True)
 
     def types_table(self) -> pd.DataFrame:
-        groups = stats.type_groups(self.laos)
-        test = stats.compare_types(self.laos).iloc[0]
-        return groups.assign(statistic=test["statistic"], df=test["df"],
-                             p_value=test["p_value"], epsilon2=test["epsilon_sq"],
-                             n_test=test["n"], test_note=test["note"])
+        return stats.type_table(self.laos)
 
     def trend_table(self) -> pd.DataFrame:
         ref = self.reference
@@ -177,19 +200,13 @@ class ProvinceReport(ReportBase):
         return pd.concat(parts, ignore_index=True)
 
     def change_table(self) -> pd.DataFrame:
-        """Paired change from the previous year on the indicators comparable between them."""
-        if self.previous_year is None:
+        """Paired change from the previous year on the comparable basis (`basis`)."""
+        if self.basis is None:
             return stats.paired_change(None, self.laos).assign(
                 year_a=np.nan, year_b=self.year, n_comparable_indicators=0)
-        a, b = self.previous_year, self.year
-        comparable = stats.comparable_indicators(self.frameworks[a], self.frameworks[b])
-        ids = comparable.loc[comparable["comparable"], "indicator_id"].tolist()
-        method = self.framework.overall_method
-        scores = {y: self._province_indicator_scores(y) for y in (a, b)}
-        rescored = {y: stats.comparable_scores(scores[y], ids, method) for y in (a, b)}
-        change = stats.paired_change(rescored[a], rescored[b], value=[*DIM_PCT, "overall_pct"])
-        return change.assign(year_a=a, year_b=b, n_comparable_indicators=len(ids),
-                             n_excluded_indicators=int((~comparable["comparable"]).sum()))
+        change = stats.paired_change(self.comparable[self.previous_year],
+                                     self.comparable[self.year], value=[*DIM_PCT, "overall_pct"])
+        return change.assign(**self.basis.columns())
 
     def _province_indicator_scores(self, year: int) -> pd.DataFrame:
         cache = self.__dict__.setdefault("_indicator_scores_by_year", {})
@@ -208,6 +225,10 @@ class ProvinceReport(ReportBase):
         """stats.indicator_gaps of the province (its rows of the run's reference table)."""
         return self._indicator_gaps
 
+    def _tested_indicators(self, gaps: pd.DataFrame) -> pd.DataFrame:
+        """The rows of an indicators table the report shows, charts and counts: the tested."""
+        return gaps[DISPLAY_ROWS["indicators"](gaps).to_numpy(dtype=bool)]
+
     @cached_property
     def _indicator_gaps(self) -> pd.DataFrame:
         every = self.reference["indicator_gaps"]
@@ -216,7 +237,9 @@ class ProvinceReport(ReportBase):
                                                  how="left")
 
     def heatmap_table(self, n: int = 15) -> pd.DataFrame:
-        weakest = self._indicator_gaps.dropna(subset=["attainment_province"])
+        """Attainment by LAO type of the n weakest tested indicators (as the indicators table
+        shows them: an indicator of one or two LAOs is no province's weakness)."""
+        weakest = self._tested_indicators(self._indicator_gaps)
         weakest = weakest.sort_values(["attainment_province", "indicator_id"]).head(n)
         scores = self._province_indicator_scores(self.year)
         scores = scores[scores["indicator_id"].isin(weakest["indicator_id"])
@@ -229,16 +252,19 @@ class ProvinceReport(ReportBase):
         return cells.merge(self._indicator_names(), on="indicator_id", how="left")
 
     def funnel_table(self) -> pd.DataFrame:
-        funnel = self.reference["funnel_pass"].copy()
+        """The national funnel table (both measures, every province), this province marked."""
+        funnel = self.reference["funnel"].copy()
         funnel["highlight"] = funnel["province_code"] == self.province.code
         return funnel
 
     def ranks_table(self) -> pd.DataFrame:
+        """The province's LAOs' national ranks with their sensitivity to weights and method
+        and their statistical interval (reference.rank_table), best first."""
         ranks = self.reference["rank_uncertainty"]
         ranks = ranks[ranks["lao_code"].isin(set(self.laos["lao_code"]))]
-        return self._named(ranks.merge(self.laos[["lao_code", "name_th", "lao_type"]],
-                                       on="lao_code", how="left")
-                           .drop(columns=[c for c in ("lao_type_x",) if c in ranks]))
+        named = self._named(ranks.merge(self.laos[["lao_code", "name_th", "lao_type"]],
+                                        on="lao_code", how="left"))
+        return named.sort_values(["rank_nominal", "lao_code"]).reset_index(drop=True)
 
     def integrity_table(self) -> pd.DataFrame:
         team = self.reference["team_effect"].rename(
@@ -256,11 +282,13 @@ class ProvinceReport(ReportBase):
                 "passed", "band", "self_overall_pct", "gap_overall", "rank_national",
                 "rank_province", "rank_province_type"]
         table = self._named(self.laos)[cols]
-        if self.previous_year is not None:
-            before = self.history[self.previous_year][["lao_code", "overall_pct"]]
-            table = table.merge(before.rename(columns={"overall_pct": "overall_pct_previous"}),
-                                on="lao_code", how="left")
-            table["change"] = table["overall_pct"] - table["overall_pct_previous"]
+        if self.basis is not None:
+            # published scores as published; the change on the basis of `change_table`
+            before, now = (self.comparable[y].set_index("lao_code")["overall_pct"]
+                           for y in (self.previous_year, self.year))
+            table["comparable_overall_previous"] = table["lao_code"].map(before)
+            table["comparable_overall"] = table["lao_code"].map(now)
+            table["change"] = table["comparable_overall"] - table["comparable_overall_previous"]
         return table.sort_values(["rank_province", "lao_code"]).reset_index(drop=True)
 
     # -- sentences (templates in resources/messages.yml; every number computed here) --
@@ -285,8 +313,9 @@ class ProvinceReport(ReportBase):
 
     def _text_summary(self) -> list[str]:
         s = self.tables["summary"].iloc[0]
-        weakest = self.tables["indicators"].dropna(subset=["attainment_province"]).nsmallest(
-            3, "attainment_province")
+        # the three weakest of the indicators the table shows (tested: enough LAOs)
+        weakest = self._tested_indicators(self.tables["indicators"]).dropna(
+            subset=["attainment_province"]).nsmallest(3, "attainment_province")
         lang = self.lang
         return [
             t_md("summary.assessed", lang, province=self._province_name,
@@ -325,53 +354,94 @@ class ProvinceReport(ReportBase):
         return lines
 
     def _text_types(self) -> list[str]:
-        test = self.tables["types"].iloc[0]
+        """Which types the test compares, which it leaves out and why (n below the minimum),
+        then its result: every number is a column of tables["types"]."""
+        table, lang = self.tables["types"], self.lang
+        test = table.iloc[0]
+        min_n = fmt_num(test["min_group_n"])
+        lines = [t("types.intro", lang, province=self._province_name)]
+        if test["k_groups"] < 2:
+            return [*lines, t("types.too_few", lang, min_n=min_n, groups=self._types_listed(table))]
+        key = "types.tested_two" if test["k_groups"] == 2 else "types.tested"
+        lines.append(t(key, lang, k=fmt_num(test["k_groups"]), min_n=min_n,
+                       tested=self._types_listed(table[table["in_test"]])))
+        if not table["in_test"].all():
+            lines.append(t("types.excluded", lang, min_n=min_n,
+                           excluded=self._types_listed(table[~table["in_test"]])))
         if pd.isna(test["p_value"]):
-            return [t("types.too_few", self.lang)]
+            return [*lines, t("types.no_variation", lang)]
         key = "types.test_significant" if test["p_value"] < ALPHA else "types.test_not_significant"
-        return [t("types.intro", self.lang, province=self._province_name),
-                t(key, self.lang, statistic=fmt_num(test["statistic"], 2),
-                  p=fmt_p(test["p_value"]), effect=fmt_num(test["epsilon2"], 3))]
+        return [*lines, t(key, lang, statistic=fmt_as(test["statistic"], "statistic"),
+                          df=fmt_as(test["df"], "count"), p=fmt_p(test["p_value"]),
+                          effect=fmt_as(test["epsilon_sq"], "effect"))]
+
+    def _types_listed(self, rows: pd.DataFrame) -> str:
+        """'Subdistrict municipality (n = 25), Subdistrict Administrative Organisation (n = 57)'."""
+        return ", ".join(t("types.group", self.lang, lao_type=i18n.lao_type_label(v, self.lang),
+                           n=fmt_num(n)) for v, n in zip(rows["lao_type"], rows["n"]))
 
     def _text_change(self) -> list[str]:
         years = sorted(self.history)
         lines = [t("trend.intro", self.lang, first_year=year_label(years[0], self.lang),
-                   last_year=year_label(years[-1], self.lang))]
-        change = self.tables["change"]
-        overall = change[change["measure"] == "overall_pct"]
-        if self.previous_year is None or overall.empty or pd.isna(overall.iloc[0]["p_value"]):
+                   last_year=year_label(years[-1], self.lang)),
+                 *self._published_method_changes(years)]
+        if self.basis is None:
             return [*lines, t("trend.single_year", self.lang)]
-        row = overall.iloc[0]
+        lines.append(change_basis_text(self.basis.columns(), self.lang))
+        change = self.tables["change"]
+        row = change[change["measure"] == "overall_pct"].iloc[0]
+        years_fill = {"previous_year": year_label(self.previous_year, self.lang),
+                      "year": year_label(self.year, self.lang)}
+        if pd.isna(row["p_value"]) or pd.isna(row["hl_ci_low"]):
+            return [*lines, t("trend.too_few_pairs", self.lang, **years_fill)]
         key = "trend.change_significant" if row["p_value"] < ALPHA else \
             "trend.change_not_significant"
-        return [*lines, t(key, self.lang, n_pairs=fmt_num(row["n_pairs"]),
-                          previous_year=year_label(self.previous_year, self.lang),
-                          year=year_label(self.year, self.lang),
-                          median_change=fmt_signed(row["median_change"]),
-                          p=fmt_p(row["p_value"]))]
+        return [*lines, t(key, self.lang, **years_fill, n_pairs=fmt_num(row["n_pairs"]),
+                          n_zero=fmt_num(row["n_zero"]),
+                          n_changed=fmt_num(row["n_pairs"] - row["n_zero"]),
+                          **change_numbers(row), p=fmt_p(row["p_value"]))]
+
+    def _published_method_changes(self, years: list[int]) -> list[str]:
+        """Notes for the chart of published scores: each year whose overall method differs
+        from the year before."""
+        methods = {y: self.frameworks[y].overall_method for y in years}
+        return [published_method_change_text(a, b, methods[a], methods[b], self.lang)
+                for a, b in pairwise(years) if methods[a] != methods[b]]
+
+    def _change_notes(self, note: str) -> list[str]:
+        """A table note saying what its change column is, then the basis."""
+        if self.basis is None:
+            return []
+        return [t(note, self.lang, previous_year=year_label(self.previous_year, self.lang),
+                  year=year_label(self.year, self.lang)),
+                change_basis_text(self.basis.columns(), self.lang)]
+
+    def _text_movers(self) -> list[str]:
+        return self._change_notes("trend.movers_note")
+
+    def _text_appendix_laos(self) -> list[str]:
+        return [t("appendix.laos_intro", self.lang), *self._change_notes("trend.laos_note")]
 
     def _text_indicators(self) -> list[str]:
-        gaps = self.tables["indicators"].dropna(subset=["q_value"])
-        below = gaps[(gaps["q_value"] < ALPHA) & (gaps["difference"] < 0)]
+        tested = self._tested_indicators(self.tables["indicators"])
+        below = tested[(tested["q_value"] < ALPHA) & (tested["difference"] < 0)]
         return [t("indicators.intro", self.lang, province=self._province_name),
                 t("indicators.n_significant", self.lang, n_significant=fmt_num(len(below)),
-                  n_indicators=fmt_num(len(gaps)), alpha=f"{ALPHA:g}")]
+                  n_indicators=fmt_num(len(tested)), alpha=f"{ALPHA:g}",
+                  min_laos=fmt_num(MIN_LAOS_FOR_INDICATOR_TEST))]
 
     def _text_benchmarking(self) -> list[str]:
-        me = self.tables["funnel"]
-        me = me[me["highlight"]]
-        lines = [t("benchmarking.funnel_intro", self.lang)]
-        if not me.empty and isinstance(me.iloc[0]["outside_998"], str):
-            row = me.iloc[0]
-            if row["outside_998"] != "within":
-                position = f"{row['outside_998']}998"
-            elif row["outside_95"] != "within":
-                position = f"{row['outside_95']}95"
-            else:
-                position = "within"
-            lines.append(t("benchmarking.funnel_position", self.lang,
-                           province=self._province_name,
-                           position=t(f"benchmarking.position.{position}", self.lang)))
+        funnel = self.tables["funnel"]
+        lines = [t("benchmarking.funnel_intro", self.lang),
+                 benchmarking.dispersion_sentence(funnel, self.lang)]
+        mine = funnel[funnel["highlight"] & funnel["flag"].notna()]
+        for measure in (benchmarking.LEAD_MEASURE, benchmarking.PASS_MEASURE):
+            for _, row in benchmarking.measure_rows(mine, measure).iterrows():
+                lines.append(benchmarking.position_sentence(row, self._province_name, self.lang))
+        if benchmarking.is_assessment_effect(mine["flag"]).any():
+            team = self.reference["team_effect"].set_index("province_code")["flag"]
+            lines.append(t("benchmarking.assessment", self.lang, province=self._province_name,
+                           lean=t(f"value.{team[self.province.code]}", self.lang)))
         return lines
 
     def _text_integrity(self) -> list[str]:
@@ -388,14 +458,18 @@ class ProvinceReport(ReportBase):
             lines.append(t("integrity.leniency", self.lang, province=self._province_name,
                            leniency=fmt_signed(row["leniency"]),
                            ci_low=fmt_signed(row["leniency_ci_low"]),
-                           ci_high=fmt_signed(row["leniency_ci_high"])))
+                           ci_high=fmt_signed(row["leniency_ci_high"]), alpha=f"{ALPHA:g}"))
         return lines
 
     def _text_method_notes(self) -> list[str]:
         threshold = fmt_num(self.framework.pass_threshold)
+        min_laos = fmt_num(MIN_LAOS_FOR_INDICATOR_TEST)
+        basis = [f"- {change_basis_text(self.basis.columns(), self.lang)}"] if self.basis else []
         return [f"- {t('method.scores', self.lang, threshold=threshold)}",
-                *(f"- {t(k, self.lang)}" for k in ("method.ci", "method.fdr", "method.funnel",
-                                                   "method.ranks", "method.years"))]
+                *(f"- {t(k, self.lang)}" for k in ("method.ci", "method.fdr", "method.funnel")),
+                f"- {t('method.indicators', self.lang, min_laos=min_laos)}",
+                f"- {benchmarking.ranks_method_note(self.lang)}",
+                f"- {t('method.years', self.lang)}", *basis]
 
     # -- charts --
     def _chart_pass_rate(self):
@@ -418,8 +492,7 @@ class ProvinceReport(ReportBase):
                                  pass_mark=self.pass_mark)
 
     def _chart_indicators(self):
-        gaps = self.tables["indicators"].dropna(subset=["difference", "q_value"])
-        gaps = gaps[gaps["n_province"] >= MIN_LAOS_FOR_GAP_CHART]
+        gaps = self._tested_indicators(self.tables["indicators"])
         weakest = gaps.nsmallest(12, "difference").assign(
             label=lambda d: d["indicator_id"] + " " + d["indicator"].fillna(""))
         return plots.indicator_gap_bars(weakest, lang=self.lang)
@@ -432,20 +505,22 @@ class ProvinceReport(ReportBase):
         return plots.heatmap(cells, lang=self.lang)
 
     def _chart_funnel(self):
-        funnel = self.tables["funnel"]
-        target = float(funnel["target"].dropna().iloc[0])
-        curve = stats.funnel_curve(target, range(1, int(funnel["n"].max()) + 20))
-        points = funnel.rename(columns={"province_code": "unit"})
-        points["label"] = [i18n.province_label(u, self.lang) for u in points["unit"]]
-        return plots.funnel_plot(points, curve, target=target, lang=self.lang,
-                                 highlight=self.province.code)
+        return benchmarking.funnel_chart(self.tables["funnel"], benchmarking.LEAD_MEASURE,
+                                         self.national, self.lang, self.province.code)
+
+    def _chart_funnel_pass(self):
+        return benchmarking.funnel_chart(self.tables["funnel"], benchmarking.PASS_MEASURE,
+                                         self.national, self.lang, self.province.code)
 
     def _chart_ranks(self):
-        ranks = self.tables["ranks"].sort_values("rank_median").head(30)
+        """The province's 30 best-ranked LAOs: official rank, statistical interval and
+        sensitivity to weights and method."""
+        ranks = self.tables["ranks"].dropna(subset=["rank_nominal"]).head(30)
         ranks = ranks.assign(unit=ranks["lao_code"], label=ranks["name"],
-                             rank=ranks["rank_median"], rank_low=ranks["rank_p05"],
-                             rank_high=ranks["rank_p95"])
-        return plots.rank_interval_plot(ranks, lang=self.lang)
+                             rank=ranks["rank_nominal"], rank_low=ranks["rank_boot_low"],
+                             rank_high=ranks["rank_boot_high"], sens_low=ranks["rank_sens_low"],
+                             sens_high=ranks["rank_sens_high"])
+        return plots.rank_interval_plot(ranks, lang=self.lang, level=RANK_INTERVAL)
 
     def _chart_integrity(self):
         return plots.gap_scatter(self.laos, lang=self.lang, pass_mark=self.pass_mark)
@@ -454,10 +529,12 @@ class ProvinceReport(ReportBase):
     TEXTS = {"summary": _text_summary, "data_quality": _text_data_quality,
              "types": _text_types, "change": _text_change, "indicators": _text_indicators,
              "benchmarking": _text_benchmarking, "integrity": _text_integrity,
-             "method_notes": _text_method_notes}
+             "method_notes": _text_method_notes, "movers": _text_movers,
+             "appendix_laos": _text_appendix_laos}
     CHARTS = {"pass_rate": _chart_pass_rate, "dimensions": _chart_dimensions,
               "types": _chart_types, "trend": _chart_trend, "indicators": _chart_indicators,
-              "heatmap": _chart_heatmap, "funnel": _chart_funnel, "ranks": _chart_ranks,
+              "heatmap": _chart_heatmap, "funnel": _chart_funnel,
+              "funnel_pass": _chart_funnel_pass, "ranks": _chart_ranks,
               "integrity": _chart_integrity}
 
 

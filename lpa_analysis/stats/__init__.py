@@ -12,16 +12,19 @@ see `lpa_analysis.stats._common`.
 
 # One re-export line per module; keep this file a short list.
 from lpa_analysis.stats.change import (  # noqa: F401
-    biggest_movers, comparable_indicators, comparable_scores, paired_change,
+    ComparableBasis, biggest_movers, comparable_basis, comparable_change, comparable_indicators,
+    comparable_scores, hodges_lehmann, paired_change,
 )
-from lpa_analysis.stats.compare import compare_types, pairwise_types, type_groups  # noqa: F401
+from lpa_analysis.stats.compare import (  # noqa: F401
+    compare_types, pairwise_types, type_groups, type_table,
+)
 from lpa_analysis.stats.composite import (  # noqa: F401
-    cronbach_alpha, dimension_correlations, dimension_maxima, indicator_distribution,
-    pca_dimensions, rank_uncertainty,
+    cronbach_alpha, dimension_alpha, dimension_correlations, dimension_maxima,
+    indicator_distribution, pca_dimensions, rank_uncertainty, reliability,
 )
 from lpa_analysis.stats.descriptive import band_shares, describe, pass_rate  # noqa: F401
 from lpa_analysis.stats.funnel import funnel, funnel_curve  # noqa: F401
 from lpa_analysis.stats.indicators import indicator_gaps, indicator_gaps_all  # noqa: F401
 from lpa_analysis.stats.teams import gap_model, self_vs_verified_gap, team_effect  # noqa: F401
-from lpa_analysis.stats.trends import trend_table  # noqa: F401
+from lpa_analysis.stats.trends import trend_table, year_changes  # noqa: F401
 from lpa_analysis.stats.league import league_table  # noqa: F401

@@ -12,7 +12,8 @@ Conventions (all stats modules follow them):
   the `note` column says why (None when fine). Codes (constants below):
   'not_enough_data' (too few observations), 'no_variation' (all values identical),
   'single_group' (a between-group test needs two groups), 'missing_year' (a year has no data),
-  and for indicator tables 'pilot' / 'all_not_applicable' (excluded from the analysis).
+  and for indicator tables 'pilot' / 'all_not_applicable' (excluded from the analysis);
+  'different_items' (a scale's LAOs are assessed on different indicators: no Cronbach's α).
   Empty groups, one LAO, identical scores and missing years never raise.
 * Empty groups appear only if the grouping column says they exist: make it a pandas
   Categorical (`with_levels`) and every category gets a row, observed or not.
@@ -39,6 +40,7 @@ SINGLE_GROUP = "single_group"
 MISSING_YEAR = "missing_year"
 PILOT = "pilot"
 ALL_NOT_APPLICABLE = "all_not_applicable"
+DIFFERENT_ITEMS = "different_items"
 
 MEASURES = [*DIM_PCT, "overall_pct"]
 COUNT_COLUMNS = {"n", "k_groups", "passed", "count", "rank"}

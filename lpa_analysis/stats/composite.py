@@ -8,15 +8,20 @@ hang together, and how much do the ranks depend on the weighting and aggregation
   indicator when |skew| > 2 AND kurtosis > 3.5 (`flag_outliers`).
 * `dimension_correlations` — Spearman correlations of the dimension scores, flagged when
   negative (a dimension pulling against the others) or above 0.92 (redundant).
-* `cronbach_alpha` — internal consistency of each dimension's indicators (hand-written: scipy
-  and statsmodels have no Cronbach's α; the formulas are those of R psych::alpha).
+* `cronbach_alpha` — internal consistency of each dimension's indicators, where they are the
+  same for every LAO (within an LAO type); `dimension_alpha` — of the five dimension scores;
+  `reliability` — both, nationally and per type, for the reports (hand-written: scipy and
+  statsmodels have no Cronbach's α; the formulas are those of R psych::alpha).
 * `pca_dimensions` — explained variance of the standardised dimension scores (numpy SVD).
-* `rank_uncertainty` — Monte-Carlo ranks under perturbed dimension weights and the two overall
-  methods (points vs mean of dimensions): each LAO's median rank and 5–95 % rank interval.
+* `rank_uncertainty` — sensitivity of the ranks to weights and method: Monte-Carlo ranks under
+  perturbed dimension weights and the two overall methods (points vs mean of dimensions).
+* `rank_bootstrap` — statistical uncertainty of the ranks: a bootstrap of the indicators
+  within each dimension.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -24,8 +29,9 @@ import pandas as pd
 from scipy import stats as st
 
 from lpa_analysis.schema import DIM_PCT, DIMENSION_IDS
+from lpa_analysis.settings import RANK_DRAWS, RANK_INTERVAL, RANK_PERTURBATION, RANK_SEED
 from lpa_analysis.stats._common import (
-    ALL_NOT_APPLICABLE, NO_VARIATION, NOT_ENOUGH_DATA, as_list, groups, tidy,
+    ALL_NOT_APPLICABLE, DIFFERENT_ITEMS, NO_VARIATION, NOT_ENOUGH_DATA, as_list, groups, tidy,
 )
 
 DISTRIBUTION_COLUMNS = ["indicator_id", "dimension", "pilot", "n", "n_not_applicable",
@@ -33,11 +39,15 @@ DISTRIBUTION_COLUMNS = ["indicator_id", "dimension", "pilot", "n", "n_not_applic
                         "skewness", "kurtosis", "flag_skew", "flag_kurtosis", "flag_outliers",
                         "note"]
 CORRELATION_COLUMNS = ["measure_a", "measure_b", "n", "rho", "p_value", "flag", "note"]
-ALPHA_COLUMNS = ["dimension", "n_items", "n_constant_items", "n", "alpha", "std_alpha",
+ALPHA_COLUMNS = ["n_items", "n_constant_items", "n", "n_incomplete", "alpha", "std_alpha",
                  "average_r", "note"]
+RELIABILITY_COLUMNS = ["scale", "group", *ALPHA_COLUMNS]
 PCA_COLUMNS = ["component", "n", "eigenvalue", "explained", "cumulative"]
-RANK_COLUMNS = ["lao_code", "rank_nominal", "rank_median", "rank_p05", "rank_p95",
-                "rank_interval", "n_sims", "methods", "note"]
+RANK_COLUMNS = ["lao_code", "rank_nominal", "rank_sens_median", "rank_sens_low",
+                "rank_sens_high", "rank_sens_width", "n_sims", "methods", "note"]
+BOOT_COLUMNS = ["lao_code", "rank_nominal", "rank_boot_median", "rank_boot_low",
+                "rank_boot_high", "n_boot", "note"]
+WEIGHT_COLUMNS = [f"w_d{d}" for d in DIMENSION_IDS]
 MAX_COLUMNS = [f"max_d{d}" for d in DIMENSION_IDS]
 OVERALL_METHODS = ("points", "mean_of_dimensions")
 
@@ -122,49 +132,98 @@ def cronbach_alpha(indicator_scores: pd.DataFrame, value: str = "attainment",
                    by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Cronbach's α of each dimension's counted indicators (pilot ones left out), per group.
 
-    α = k/(k−1)·(1 − Σ var_i / Σ cov_ij) from pairwise-complete covariances, so an indicator
-    not applicable to a type only removes those pairs (R psych::alpha, use='pairwise', its
-    raw_alpha); std_alpha = k·r̄/(1 + (k−1)·r̄) with r̄ the average inter-item correlation
-    (psych's std.alpha; correlations from the covariances, R cov2cor). Items every LAO scores
-    alike carry no information and are left out (counted in n_constant_items).
+    The items are the indicators that apply to the group's LAOs, the cases the LAOs scored on
+    all of them (complete cases; the others are counted in n_incomplete). Indicators apply by
+    LAO type, so nationally most dimensions mix LAOs assessed on different indicators: such a
+    group has no α ('different_items': pairwise covariances would join items never scored on
+    the same LAOs into one number describing no LAO). Use `by='lao_type'`, or `reliability`.
+    Items every case scores alike carry no information and are left out (n_constant_items).
 
-    Columns: *by, dimension, n_items (used), n_constant_items, n (LAOs with any score),
-    alpha, std_alpha, average_r, note (fewer than 2 usable items → 'not_enough_data' or
-    'no_variation'). A dimension whose indicators apply to disjoint LAO
-    types (two items never scored on the same LAO) has no national α ('not_enough_data'):
-    use `by='lao_type'`.
+    Columns: *by, dimension, n_items (used), n_constant_items, n (complete cases),
+    n_incomplete, alpha, std_alpha, average_r, note: see `_alpha`.
     """
     by = as_list(by)
     counted = indicator_scores[~indicator_scores["pilot"].astype(bool)]
     rows = []
     for key, part in groups(counted, by):
         for dimension in DIMENSION_IDS:
-            rows_d = part.loc[part["dimension"] == dimension, ["lao_code", "indicator_id", value]]
-            items = rows_d.drop_duplicates(["lao_code", "indicator_id"]).pivot(
-                index="lao_code", columns="indicator_id", values=value)
-            rows.append({**key, "dimension": dimension, **_alpha(items)})
+            rows.append({**key, "dimension": dimension,
+                         **_dimension_alpha(part[part["dimension"] == dimension], value)})
+    return tidy(rows, [*by, "dimension", *ALPHA_COLUMNS])
+
+
+def _dimension_alpha(rows: pd.DataFrame, value: str) -> dict:
+    not_applicable = rows["not_applicable"].astype(bool)
+    items = rows.loc[~not_applicable, "indicator_id"].unique()
+    if (not_applicable & rows["indicator_id"].isin(items)).any():
+        return {"n_items": len(items), "note": DIFFERENT_ITEMS}
+    wide = rows.loc[~not_applicable].drop_duplicates(["lao_code", "indicator_id"]).pivot(
+        index="lao_code", columns="indicator_id", values=value)
+    return _alpha(wide)
+
+
+def dimension_alpha(scored: pd.DataFrame, measures: Sequence[str] = DIM_PCT,
+                    by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Cronbach's α of the dimension scores as items (LAOs as cases): do the five dimensions
+    measure one thing, as adding them into one overall score assumes?
+
+    Columns: *by, n_items, n_constant_items, n (LAOs with every measure), n_incomplete, alpha,
+    std_alpha, average_r, note (see `_alpha`).
+    """
+    by = as_list(by)
+    rows = [{**key, **_alpha(part[list(measures)])} for key, part in groups(scored, by)]
     return tidy(rows, [*by, *ALPHA_COLUMNS])
 
 
 def _alpha(items: pd.DataFrame) -> dict:
+    """α = k/(k−1)·(1 − Σ var_i / var(Σ_i item_i)) over the complete cases (raw α, as R
+    psych::alpha reports it); std_alpha = k·r̄/(1 + (k−1)·r̄) with r̄ the mean inter-item
+    correlation (psych's std.alpha). Hand-written: scipy and statsmodels have no Cronbach's α.
+    Fewer than 2 cases or non-constant items → 'not_enough_data' (or 'no_variation' when items
+    were there but constant)."""
     items = items.apply(pd.to_numeric, errors="coerce").dropna(how="all")
-    variance = items.var(ddof=1)
+    complete = items.dropna()
+    out = {"n": len(complete), "n_incomplete": len(items) - len(complete)}
+    if len(complete) < 2:
+        return {**out, "n_items": items.shape[1], "note": NOT_ENOUGH_DATA}
+    variance = complete.var(ddof=1)
     constant = variance.index[~(variance > 0)]
-    items = items.drop(columns=constant)
-    k = items.shape[1]
-    out = {"n_items": k, "n_constant_items": len(constant), "n": len(items)}
-    if k < 2:
-        return {**out, "note": NO_VARIATION if len(constant) and len(items) > 1
-                else NOT_ENOUGH_DATA}
-    cov = items.cov(min_periods=2).to_numpy()
-    if np.isnan(cov).any():  # two items never scored on the same LAO
-        return {**out, "note": NOT_ENOUGH_DATA}
-    sd = np.sqrt(np.diag(cov))
-    corr = cov / np.outer(sd, sd)  # R cov2cor, as psych does (≠ pairwise cor with missing)
+    complete = complete.drop(columns=constant)
+    k = complete.shape[1]
+    out.update(n_items=k, n_constant_items=len(constant))
+    total = complete.sum(axis=1).var(ddof=1)
+    if k < 2 or not total > 0:
+        return {**out, "note": NO_VARIATION if len(constant) or k >= 2 else NOT_ENOUGH_DATA}
+    corr = complete.corr().to_numpy()
     average_r = (corr.sum() - k) / (k * (k - 1))
-    return {**out, "alpha": k / (k - 1) * (1 - np.trace(cov) / cov.sum()),
+    return {**out, "alpha": k / (k - 1) * (1 - variance.drop(constant).sum() / total),
             "std_alpha": k * average_r / (1 + (k - 1) * average_r),
             "average_r": average_r, "note": None}
+
+
+def reliability(indicator_scores: pd.DataFrame, scored: pd.DataFrame,
+                value: str = "attainment", by: str = "lao_type") -> pd.DataFrame:
+    """The reports' reliability table: Cronbach's α of each dimension's indicators and of the
+    five dimension scores, over all LAOs ('national') and per `by` group (LAO type: there the
+    same indicators apply to every LAO, so the indicator α is estimable).
+
+    Columns: scale ('dimension_1' … 'dimension_5': that dimension's indicators;
+    'dimension_scores': d1–d5 as items), group ('national' or the `by` value), n_items,
+    n_constant_items, n, n_incomplete, alpha, std_alpha, average_r, note.
+    """
+    parts = []
+    for grouping in (None, by):
+        group = (lambda d: "national") if grouping is None else (lambda d: d[by])
+        indicators = cronbach_alpha(indicator_scores, value, by=grouping)
+        parts.append(indicators.assign(scale="dimension_" + indicators["dimension"].astype(str),
+                                       group=group))
+        parts.append(dimension_alpha(scored, by=grouping).assign(scale="dimension_scores",
+                                                                 group=group))
+    table = pd.concat(parts, ignore_index=True)
+    scales = [*(f"dimension_{d}" for d in DIMENSION_IDS), "dimension_scores"]
+    table["order"] = table["scale"].map(scales.index)
+    table = table.sort_values("order", kind="stable").reset_index(drop=True)
+    return tidy(table.to_dict("records"), RELIABILITY_COLUMNS)
 
 
 def pca_dimensions(scored: pd.DataFrame, measures: Sequence[str] = DIM_PCT) -> pd.DataFrame:
@@ -212,53 +271,77 @@ def dimension_maxima(indicator_scores: pd.DataFrame) -> pd.DataFrame:
 
 def rank_uncertainty(scored: pd.DataFrame,
                      dimension_max: pd.DataFrame | Mapping[int, float] | None = None,
-                     n_sims: int = 1000, seed: int = 2566, perturbation: float = 0.25,
-                     methods: Sequence[str] = OVERALL_METHODS,
-                     within: str | None = None) -> pd.DataFrame:
-    """How much each LAO's rank depends on the weights and the overall method (Monte Carlo).
+                     n_sims: int = RANK_DRAWS, seed: int = RANK_SEED,
+                     perturbation: float = RANK_PERTURBATION,
+                     methods: Sequence[str] = OVERALL_METHODS, within: str | None = None,
+                     draws: pd.DataFrame | None = None,
+                     interval: float = RANK_INTERVAL) -> pd.DataFrame:
+    """Sensitivity of each LAO's rank to the weights and the overall method (Monte Carlo,
+    as in the OECD–JRC Handbook §6): which ranks the same scores give under other plausible
+    choices of construction. Not a statistical interval (see `rank_bootstrap`).
 
-    Each of `n_sims` draws picks an overall method at random from `methods` — 'points'
+    Each draw (`weight_draws`, or the given `draws`) picks an overall method — 'points'
     (Σ points / Σ applicable max, i.e. dimension % weighted by the LAO's dimension maxima) or
     'mean_of_dimensions' (equal weights) — and multiplies each dimension's weight by
     U(1 − perturbation, 1 + perturbation), renormalised. Ranks are 1 = best, ties share the
     best rank (competition ranking), nationally or `within` a column such as 'province_code'.
+
+    The interval is the hull of the nominal rank and the central `interval` of the simulated
+    ranks (5th–95th percentile by default, R quantile type 1: ranks that occurred): the
+    official weights and method are one of the configurations the question is about, so the
+    ranks they give must lie in the answer, while a percentile band of random draws can miss
+    them when the official configuration sits at the edge of what the draws produce.
 
     `dimension_max`: per-LAO maxima (`dimension_maxima(indicator_scores)`) or one maximum per
     dimension {1: …, 5: …}; without it 'points' cannot be formed and only mean_of_dimensions
     is drawn (the `methods` column says what was used).
 
     Columns: lao_code, [within], rank_nominal (rank of overall_pct among the LAOs simulated),
-    rank_median, rank_p05, rank_p95 (ranks that occurred in the draws: R quantile type 1),
-    rank_interval (p95 − p05), n_sims, methods, note. LAOs
-    lacking a dimension score (or maximum) get NaN ranks and 'not_enough_data'.
+    rank_sens_median, rank_sens_low, rank_sens_high, rank_sens_width (high − low), n_sims,
+    methods, note. LAOs lacking a dimension score (or maximum) get NaN ranks and
+    'not_enough_data'.
     """
     pct = scored[DIM_PCT].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     maxima = _maxima(scored, dimension_max)
-    methods = [m for m in methods if m != "points" or maxima is not None] or \
-        ["mean_of_dimensions"]
+    if draws is None:
+        methods = [m for m in methods if m != "points" or maxima is not None] or \
+            ["mean_of_dimensions"]
+        draws = weight_draws(n_sims, seed, perturbation, methods)
+    methods = [m for m in OVERALL_METHODS if m in set(draws["method"])]
+    if "points" in methods and maxima is None:
+        raise ValueError("draws of the 'points' method need dimension_max")
     complete = ~np.isnan(pct).any(axis=1)
     if "points" in methods:
         complete &= ~np.isnan(maxima).any(axis=1) & (np.nan_to_num(maxima) > 0).any(axis=1)
     keys = [within] if within else []
     out = scored[["lao_code", *keys]].copy().reset_index(drop=True)
-    out["n_sims"], out["methods"] = n_sims, "+".join(methods)
+    out["n_sims"], out["methods"] = len(draws), "+".join(methods)
     out["note"] = np.where(complete, None, NOT_ENOUGH_DATA)
 
-    if complete.any() and n_sims > 0:
-        scores = _simulated_scores(pct[complete], None if maxima is None else maxima[complete],
-                                   n_sims, seed, perturbation, methods)
-        nominal = pd.to_numeric(scored["overall_pct"], errors="coerce").to_numpy(float)
-        # LAOs with no `within` value are ranked among themselves, not dropped
-        group = (pd.factorize(scored[within], use_na_sentinel=False)[0][complete] if within
-                 else np.zeros(complete.sum(), dtype=int))
-        ranks, nominal_rank = _ranks(scores, nominal[complete], group)
-        # inverted-CDF quantiles (R type 1) are ranks that occurred: whole numbers
-        q05, q50, q95 = np.quantile(ranks, [0.05, 0.5, 0.95], axis=1, method="inverted_cdf")
-        for column, values in (("rank_nominal", nominal_rank), ("rank_median", q50),
-                               ("rank_p05", q05), ("rank_p95", q95)):
+    if complete.any() and len(draws):
+        scores = _weighted_scores(pct[complete], None if maxima is None else maxima[complete],
+                                  draws)
+        low, median, high, nominal = _rank_quantiles(scores, scored, complete, within,
+                                                     interval)
+        for column, values in (("rank_nominal", nominal), ("rank_sens_median", median),
+                               ("rank_sens_low", np.minimum(low, nominal)),
+                               ("rank_sens_high", np.maximum(high, nominal))):
             out.loc[complete, column] = values
-        out["rank_interval"] = out["rank_p95"] - out["rank_p05"]
+        out["rank_sens_width"] = out["rank_sens_high"] - out["rank_sens_low"]
     return tidy(out.to_dict("records"), ["lao_code", *keys, *RANK_COLUMNS[1:]])
+
+
+def weight_draws(n_sims: int = RANK_DRAWS, seed: int = RANK_SEED,
+                 perturbation: float = RANK_PERTURBATION,
+                 methods: Sequence[str] = OVERALL_METHODS) -> pd.DataFrame:
+    """The Monte Carlo draws of `rank_uncertainty`: one row per draw, columns w_d1 … w_d5
+    (each dimension's weight factor, U(1 − perturbation, 1 + perturbation)) and method (drawn
+    uniformly from `methods`)."""
+    rng = np.random.default_rng(seed)
+    factors = rng.uniform(1 - perturbation, 1 + perturbation, size=(n_sims, len(DIMENSION_IDS)))
+    method = rng.choice(len(methods), size=n_sims)
+    return pd.DataFrame(factors, columns=WEIGHT_COLUMNS).assign(
+        method=np.asarray(methods, dtype=object)[method])
 
 
 def _maxima(scored: pd.DataFrame,
@@ -272,16 +355,17 @@ def _maxima(scored: pd.DataFrame,
     return np.tile(per_dimension, (len(scored), 1))
 
 
-def _simulated_scores(pct: np.ndarray, maxima: np.ndarray | None, n_sims: int, seed: int,
-                      perturbation: float, methods: Sequence[str]) -> np.ndarray:
+def _weighted_scores(pct: np.ndarray, maxima: np.ndarray | None,
+                     draws: pd.DataFrame) -> np.ndarray:
     """Draws × LAOs matrix of overall scores (vectorised: two matrix products). Draws are rows
     so that ranking runs along contiguous memory (about twice as fast as along columns)."""
-    rng = np.random.default_rng(seed)
-    factors = rng.uniform(1 - perturbation, 1 + perturbation, size=(n_sims, pct.shape[1]))
-    method = rng.choice(len(methods), size=n_sims)
-    scores = np.empty((n_sims, len(pct)))
-    for index, name in enumerate(methods):
-        draw = method == index
+    factors = draws[WEIGHT_COLUMNS].to_numpy(float)
+    method = draws["method"].to_numpy()
+    scores = np.empty((len(draws), len(pct)))
+    for name in OVERALL_METHODS:
+        draw = method == name
+        if not draw.any():
+            continue
         f = factors[draw]  # draws × dimensions
         if name == "points":
             scores[draw] = (f @ (pct * maxima).T) / (f @ maxima.T)
@@ -290,15 +374,116 @@ def _simulated_scores(pct: np.ndarray, maxima: np.ndarray | None, n_sims: int, s
     return scores
 
 
+def _rank_quantiles(scores: np.ndarray, scored: pd.DataFrame, rows: np.ndarray,
+                    within: str | None, interval: float) -> tuple[np.ndarray, ...]:
+    """Low, median and high simulated rank, and the nominal rank, of the LAOs in `rows`."""
+    nominal = pd.to_numeric(scored["overall_pct"], errors="coerce").to_numpy(float)
+    # LAOs with no `within` value are ranked among themselves, not dropped
+    group = (pd.factorize(scored[within], use_na_sentinel=False)[0][rows] if within
+             else np.zeros(rows.sum(), dtype=int))
+    ranks, nominal_rank = _ranks(scores, nominal[rows], group)
+    tail = (1 - interval) / 2
+    # inverted-CDF quantiles (R type 1) are ranks that occurred: whole numbers
+    low, median, high = np.quantile(ranks, [tail, 0.5, 1 - tail], axis=1,
+                                    method="inverted_cdf")
+    return low, median, high, nominal_rank
+
+
 def _ranks(scores: np.ndarray, nominal: np.ndarray,
            group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """LAOs × draws ranks (1 = best, ties share the best rank) and the nominal ranks."""
+    """LAOs × draws ranks (1 = best, ties share the best rank; a missing score ranks last)
+    and the nominal ranks."""
     ranks = np.empty(scores.shape[::-1])
     nominal_rank = np.empty(len(nominal))
     # ties are common (points are discrete); rounding keeps float noise from breaking them
     scores, nominal = np.round(scores, 9), np.round(nominal, 9)
+    scores = np.where(np.isnan(scores), -np.inf, scores)
     for g in np.unique(group):
         cols = group == g
         ranks[cols] = st.rankdata(-scores[:, cols], method="min", axis=1).T
         nominal_rank[cols] = st.rankdata(-nominal[cols], method="min", nan_policy="omit")
     return ranks, nominal_rank
+
+
+def rank_bootstrap(indicator_scores: pd.DataFrame, scored: pd.DataFrame,
+                   overall_method: str = "points", n_boot: int = RANK_DRAWS,
+                   seed: int = RANK_SEED, interval: float = RANK_INTERVAL,
+                   within: str | None = None, chunk: int = 100) -> pd.DataFrame:
+    """Statistical uncertainty of each LAO's rank: how far it could move had the framework
+    sampled other indicators of the same dimensions (nonparametric bootstrap of the
+    indicators within each dimension, Efron; the analogue for indicators of `league_table`'s
+    bootstrap of LAOs within provinces, with the same interval, quantiles, ties and settings).
+
+    Each replicate draws, for every dimension, as many of its counted (non-pilot) indicators as
+    it has, with replacement, the same ones for every LAO; each LAO's dimension % is its points
+    over the applicable maximum of the drawn indicators (an indicator drawn twice counts
+    twice; N/A ones leave, unverified ones earn 0, as in scoring), its overall % by
+    `overall_method` (the framework's), and the LAOs are re-ranked. Counted indicators without
+    a row are left out, as in `dimension_maxima`. An LAO with no applicable indicator drawn
+    ranks last in that replicate.
+
+    Columns: lao_code, [within], rank_nominal (rank of overall_pct, as in rank_uncertainty),
+    rank_boot_median, rank_boot_low, rank_boot_high (the central `interval` of the bootstrap
+    ranks, R quantile type 1), n_boot, note. The interval is not forced to contain the
+    nominal rank: a percentile interval of a rank can exclude it (ranks near the top can only
+    fall). LAOs without overall_pct or indicator rows → NaN and 'not_enough_data'.
+    """
+    points, maxima, dimension = _indicator_matrices(indicator_scores, scored["lao_code"])
+    nominal = pd.to_numeric(scored["overall_pct"], errors="coerce").to_numpy(float)
+    complete = ~np.isnan(nominal) & (maxima.sum(axis=1) > 0)
+    keys = [within] if within else []
+    out = scored[["lao_code", *keys]].copy().reset_index(drop=True)
+    out["n_boot"] = n_boot
+    out["note"] = np.where(complete, None, NOT_ENOUGH_DATA)
+    if complete.any() and n_boot > 0:
+        rng = np.random.default_rng(seed)
+        scores = np.concatenate([
+            _resampled_scores(points[complete], maxima[complete], dimension, overall_method,
+                              rng, min(chunk, n_boot - start))
+            for start in range(0, n_boot, chunk)])
+        low, median, high, rank = _rank_quantiles(scores, scored, complete, within, interval)
+        for column, values in (("rank_nominal", rank), ("rank_boot_median", median),
+                               ("rank_boot_low", low), ("rank_boot_high", high)):
+            out.loc[complete, column] = values
+    return tidy(out.to_dict("records"), ["lao_code", *keys, *BOOT_COLUMNS[1:]])
+
+
+def _indicator_matrices(indicator_scores: pd.DataFrame,
+                        lao_codes: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LAOs × counted indicators: verified points and applicable maximum (0 where N/A or no
+    row), and each indicator's dimension."""
+    counted = indicator_scores[~indicator_scores["pilot"].astype(bool)]
+    applicable = counted.loc[~counted["not_applicable"].astype(bool)].assign(
+        points=lambda d: pd.to_numeric(d["verified_points"], errors="coerce").fillna(0.0),
+        max_points=lambda d: d["max_points"].astype(float))
+    dimension = counted.drop_duplicates("indicator_id").set_index("indicator_id")["dimension"]
+    dimension = dimension.sort_index()
+    wide = applicable.pivot_table(index="lao_code", columns="indicator_id",
+                                  values=["points", "max_points"], aggfunc="sum",
+                                  observed=True, fill_value=0.0)
+    wide = wide.reindex(index=lao_codes.to_numpy(), fill_value=0.0)
+    points = wide["points"].reindex(columns=dimension.index, fill_value=0.0).to_numpy(float)
+    maxima = wide["max_points"].reindex(columns=dimension.index, fill_value=0.0).to_numpy(float)
+    return points, maxima, dimension.to_numpy()
+
+
+def _resampled_scores(points: np.ndarray, maxima: np.ndarray, dimension: np.ndarray,
+                      overall_method: str, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """Replicates × LAOs overall % with the indicators of each dimension resampled."""
+    got, top, pct = np.zeros((n_boot, len(points))), np.zeros((n_boot, len(points))), []
+    for d in DIMENSION_IDS:
+        items = dimension == d
+        k = int(items.sum())
+        if not k:
+            continue
+        counts = rng.multinomial(k, np.full(k, 1 / k), size=n_boot)  # how often each is drawn
+        got_d, top_d = counts @ points[:, items].T, counts @ maxima[:, items].T
+        got, top = got + got_d, top + top_d
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct.append(100 * got_d / top_d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if overall_method == "points":
+            return 100 * got / top
+    with warnings.catch_warnings():  # an LAO with no dimension drawn: NaN, ranked last
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.stack(pct), axis=0)

@@ -1,15 +1,21 @@
-"""Trend tables: every year available, nationally or per region / province / LAO type."""
+"""Trend tables: every year available, nationally or per region / province / LAO type, and the
+change between successive years on the comparable basis of each pair."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
+from lpa_analysis.schema import Framework
 from lpa_analysis.stats._common import (
     MEASURES, MISSING_YEAR, NOT_ENOUGH_DATA, as_list, group_key, groups, t_interval, tidy,
     values, wilson,
+)
+from lpa_analysis.stats.change import (
+    BASIS_COLUMNS, CHANGE_COLUMNS, comparable_basis, comparable_change, paired_change,
 )
 
 TREND_COLUMNS = ["measure", "n", "estimate", "ci_low", "ci_high", "ci_method", "note"]
@@ -71,3 +77,38 @@ def _pass_row(part: pd.DataFrame) -> dict:
     return {"measure": PASS_MEASURE, "n": n, "estimate": 100 * passed / n if n else np.nan,
             "ci_low": 100 * low, "ci_high": 100 * high, "ci_method": "wilson",
             "note": None if n else NOT_ENOUGH_DATA}
+
+
+def year_changes(indicator_scores: Mapping[int, pd.DataFrame | None],
+                 frameworks: Mapping[int, Framework]) -> pd.DataFrame:
+    """Change from each year to the next of every LAO assessed in both, nationally, one row
+    per pair of years × measure (d1_pct … d5_pct, overall_pct).
+
+    Each pair is measured on its own comparable basis (`comparable_basis`: the indicators
+    defined identically in both frameworks, the later year's overall method in both years),
+    with `paired_change` statistics (Wilcoxon signed-rank, Hodges–Lehmann estimate and 95 %
+    CI). Columns: year_a, year_b, CHANGE_COLUMNS, then the rest of BASIS_COLUMNS. Pairs run
+    over every year from the first to the last key; a pair with a year absent, None or empty
+    has 'missing_year' rows. Each year's table is read once (a lazy mapping then keeps two
+    years of indicator scores in memory).
+    """
+    columns = ["year_a", "year_b", *CHANGE_COLUMNS, *BASIS_COLUMNS[2:]]
+    years = _year_span(indicator_scores)
+    rows = []
+    scores_a = _present(indicator_scores, years[0]) if years else None
+    for year_a, year_b in pairwise(years):
+        scores_b = _present(indicator_scores, year_b)
+        if scores_a is None or scores_b is None:
+            part = paired_change(None, None, value=MEASURES).assign(year_a=year_a,
+                                                                    year_b=year_b)
+        else:
+            basis = comparable_basis(frameworks[year_a], frameworks[year_b])
+            part = comparable_change(scores_a, scores_b, basis, value=MEASURES)
+        rows.extend(part.to_dict("records"))
+        scores_a = scores_b
+    return tidy(rows, columns)
+
+
+def _present(frames: Mapping[int, pd.DataFrame | None], year: int) -> pd.DataFrame | None:
+    frame = frames.get(year)
+    return None if frame is None or frame.empty else frame

@@ -2,10 +2,10 @@
 # Run from the project root:  Rscript tests/references/composite.R
 # Writes composite_indicators.csv (long indicator scores), composite_scored.csv (dimension
 # scores) and composite.json. Independent of lpa_analysis: e1071 skewness/kurtosis type 2
-# (COINr's definitions), psych::alpha, cor / cor.test(method = "spearman"), prcomp.
+# (COINr's definitions), Cronbach's alpha in base R (the formulas of psych::alpha, which is not
+# installed), cor / cor.test(method = "spearman"), prcomp.
 library(jsonlite)
 library(e1071)
-library(psych)
 set.seed(2567)
 
 n_lao <- 200
@@ -43,16 +43,33 @@ dist <- do.call(rbind, lapply(split(long, long$indicator_id), function(d) {
              kurtosis = if (var(x) > 0) kurtosis(x, type = 2) else NA)
 }))
 
-# --- Cronbach's alpha per dimension (pilot out, constant items out, pairwise covariances)
+# --- Cronbach's alpha: LAOs scored on every item (complete cases), constant items out;
+# alpha = k/(k-1) (1 - sum var_i / var(row sums)), std alpha = k r / (1 + (k-1) r) with r the
+# mean inter-item correlation (psych's raw_alpha and std.alpha). Per dimension's indicators
+# (pilot out) and for the five dimension scores, over all LAOs and per LAO type; a group whose
+# LAOs are not all assessed on the same indicators has none ("different_items").
+cronbach <- function(w) {
+  w <- w[complete.cases(w), , drop = FALSE]
+  w <- w[, apply(w, 2, var) > 0, drop = FALSE]
+  k <- ncol(w); r <- cor(w); average_r <- (sum(r) - k) / (k * (k - 1))
+  data.frame(n_items = k, n = nrow(w),
+             alpha = k / (k - 1) * (1 - sum(apply(w, 2, var)) / var(rowSums(w))),
+             std_alpha = k * average_r / (1 + (k - 1) * average_r), average_r = average_r)
+}
 counted <- long[!long$pilot, ]
-alpha <- do.call(rbind, lapply(1:5, function(d) {
-  w <- reshape(counted[counted$dimension == d, c("lao_code", "indicator_id", "attainment")],
+groups <- list(national = counted$lao_code)
+for (type in unique(laos$lao_type)) groups[[type]] <- laos$lao_code[laos$lao_type == type]
+alpha <- do.call(rbind, lapply(names(groups), function(g) do.call(rbind, lapply(1:5, function(d) {
+  rows <- counted[counted$dimension == d & counted$lao_code %in% groups[[g]], ]
+  items <- unique(rows$indicator_id[!rows$not_applicable])
+  if (any(rows$not_applicable & rows$indicator_id %in% items)) {
+    return(data.frame(group = g, dimension = d, n_items = length(items), n = NA, alpha = NA,
+                      std_alpha = NA, average_r = NA, note = "different_items"))
+  }
+  w <- reshape(rows[!rows$not_applicable, c("lao_code", "indicator_id", "attainment")],
                idvar = "lao_code", timevar = "indicator_id", direction = "wide")[, -1]
-  w <- w[, apply(w, 2, var, na.rm = TRUE) > 0, drop = FALSE]
-  a <- suppressWarnings(psych::alpha(w, check.keys = FALSE, warnings = FALSE))$total
-  data.frame(dimension = d, n_items = ncol(w), alpha = a$raw_alpha, std_alpha = a$std.alpha,
-             average_r = a$average_r)
-}))
+  cbind(group = g, dimension = d, cronbach(w), note = NA)
+}))))
 
 # --- dimension scores: points over applicable maximum, in %
 applicable <- counted[!counted$not_applicable & !is.na(counted$verified_points), ]
@@ -64,6 +81,9 @@ colnames(dims) <- paste0("d", 1:5, "_pct")
 scored <- data.frame(lao_code = rownames(dims), dims, row.names = NULL)
 scored$overall_pct <- rowMeans(dims)
 write.csv(scored, "tests/references/composite_scored.csv", row.names = FALSE)
+dimension_alpha <- do.call(rbind, lapply(names(groups), function(g) {
+  cbind(group = g, cronbach(dims[rownames(dims) %in% groups[[g]], ]))
+}))
 
 pairs <- t(combn(colnames(dims), 2))
 corr <- data.frame(measure_a = pairs[, 1], measure_b = pairs[, 2])
@@ -72,7 +92,8 @@ corr$p_value <- apply(pairs, 1, function(p) suppressWarnings(
   cor.test(dims[, p[1]], dims[, p[2]], method = "spearman", exact = FALSE)$p.value))
 
 pca <- prcomp(dims, scale. = TRUE)
-out <- list(distribution = dist, alpha = alpha, correlation = corr,
+out <- list(distribution = dist, alpha = alpha, dimension_alpha = dimension_alpha,
+            correlation = corr,
             pca = list(eigenvalue = pca$sdev^2, explained = pca$sdev^2 / sum(pca$sdev^2),
                        abs_rotation = abs(unname(pca$rotation))))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, dataframe = "columns", matrix = "rowmajor"),
