@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
+import psutil
+
 from lpa_analysis.errors import InputError
 from lpa_analysis.files import staging_dir, sweep_staging
 from lpa_analysis.log import log
@@ -282,53 +284,28 @@ def _end_with_descendants(*_signal) -> None:
     """End this worker at once, its processes with it. A browser is killed; its playwright
     driver (this worker's child), which ends when the worker's pipes close, is given a moment
     to remove the browser's temporary profile, then killed too."""
-    me = os.getpid()
-    tree = _process_tree()
-    children = tree.get(me, [])
-    for pid in _below(tree, children):
-        _kill(pid)
+    me = psutil.Process()
+    children = me.children()
+    _kill([p for child in children for p in _descendants(child)])
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-    deadline = time.monotonic() + CHILD_GRACE_S
-    while any(map(_running_child, children)) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    for pid in _below(_process_tree(), [me]):
-        _kill(pid)
+    psutil.wait_procs(children, timeout=CHILD_GRACE_S)
+    _kill(_descendants(me))
     os._exit(1)
 
 
-def _process_tree() -> dict[int, list[int]]:
-    """parent pid → child pids, from /proc (empty without it)."""
-    tree: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def _descendants(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return process.children(recursive=True)
+    except psutil.Error:  # ended meanwhile
+        return []
+
+
+def _kill(processes) -> None:
+    for process in processes:
         try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):  # ended meanwhile
-            continue
-        tree.setdefault(parent, []).append(int(stat.parent.name))
-    return tree
-
-
-def _below(tree: dict[int, list[int]], roots: list[int]) -> list[int]:
-    found, todo = [], list(roots)
-    while todo:
-        children = tree.get(todo.pop(), [])
-        found += children
-        todo += children
-    return found
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:  # already gone
-        pass
-
-
-def _running_child(pid: int) -> bool:
-    try:
-        return os.waitpid(pid, os.WNOHANG) == (0, 0)
-    except ChildProcessError:  # already reaped
-        return False
+            process.kill()
+        except psutil.Error:  # already gone
+            pass
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:
