@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed
 # pdftotext/pdftoppm, which the tests use to read the PDFs back.
 SYSTEM_PACKAGES := chromium poppler-utils
 YEAR ?= 2566
+# Report language: reports/<year>/<lang>/ (`make reports REPORT_LANG=en`).
+REPORT_LANG ?= th
 
 .PHONY: reports test test-fast lint-imports test-lab bench system clean-reports strip-notebooks
 
@@ -29,10 +31,12 @@ system:
 		echo "      until then reports are HTML only (PDF needs chromium, or weasyprint as fallback)."; \
 	fi
 
-# The demo data is made here, once: `lpa reports` itself never makes data up.
+# The demo data is made here, once: `lpa reports` itself never makes data up. Every year
+# of the data folder is built, so the trend notebook and `lpa show` need no build first.
 reports: $(STAMP) system
 	[ -d data/demo ] || $(BIN)/lpa demo --out data/demo
-	$(BIN)/lpa reports --year $(YEAR) --province all
+	$(BIN)/lpa build --all          # every year of the data folder: trends, lpa show, lpa lab
+	$(BIN)/lpa reports --year $(YEAR) --province all --lang $(REPORT_LANG)
 
 test: $(STAMP) system lint-imports
 	$(BIN)/python -m pytest -q
@@ -64,4 +68,4 @@ strip-notebooks: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
 clean-reports:
-	rm -rf reports/$(YEAR)
+	rm -rf reports/$(YEAR)/$(REPORT_LANG)

@@ -142,8 +142,26 @@ def _rerun(manifest: dict, workdir: Path) -> Path:
                               formats=set(run["formats"]), data_dir=data_dir,
                               processed_dir=workdir / "processed", out_dir=workdir / "reports",
                               national=run["national"], force=True,
-                              extra_parameters=run["extra_parameters"] or None)
-    return outcome.index.parent
+                              extra_parameters=run["extra_parameters"] or None,
+                              index_neighbours=manifest.get("index"))
+    return _rerun_scorecards(manifest, workdir) or outcome.index.parent
+
+
+def _rerun_scorecards(manifest: dict, workdir: Path) -> Path | None:
+    """The scorecards the manifest records (`lpa scorecards`), after the reports: they
+    refresh the index as the original run did. Their language folder, or None."""
+    from lpa_analysis.scorecards import run_scorecards
+
+    keys = sorted(manifest.get("scorecards", {}))
+    if not keys:
+        return None
+    params = manifest["parameters"]
+    year, lang = keys[0].split("/")[:2]
+    outcome = run_scorecards(int(year), ",".join(k.rsplit("/", 1)[1] for k in keys), lang=lang,
+                             data_dir=Path(params["data_dir"]),
+                             processed_dir=workdir / "processed", out_dir=workdir / "reports",
+                             force=True)
+    return outcome.manifest.parent
 
 
 def table_differences(original: Path, rerun: Path, limit: int = MAX_CELL_DIFFS) -> str:

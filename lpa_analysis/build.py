@@ -25,10 +25,10 @@ from lpa_analysis.errors import InputError, Problem, shown
 from lpa_analysis.files import replace_dir, staging_dir, write_csv
 from lpa_analysis.log import log
 from lpa_analysis.processed import (BUILD_FORMAT, BUILD_INFO, CSV_TABLES, DEFAULT_PROCESSED,
-                                    FRAMEWORK_FILE, read_build_info, year_folder)
+                                    FRAMEWORK_FILE, RELEASE_FILE, read_build_info, year_folder)
 from lpa_analysis.package_data import EXPECTATIONS
 from lpa_analysis.provenance import PACKAGE_DIR, files_fingerprint, sha256_file
-from lpa_analysis.schema import RECONCILIATION_COLUMNS, SOURCE_ROW, to_be_year
+from lpa_analysis.schema import RECONCILIATION_COLUMNS, SOURCE_ROW, Release, to_be_year
 
 DEFAULT_DATA = Path("data/demo")
 # The code a build's result depends on: a change to one of these, or to the year's reviewed
@@ -104,6 +104,8 @@ def _inputs_info(folder, framework_path: Path, data_dir: Path) -> list[dict]:
     paths = [folder.registry.path, framework_path, folder.scores.path]
     if folder.published is not None:
         paths.append(folder.published.path)
+    if folder.release_path is not None:
+        paths.append(folder.release_path)
     return [{"path": Path(p).resolve().relative_to(data_dir.resolve()).as_posix(),
              "size": Path(p).stat().st_size, "sha256": sha256_file(Path(p))} for p in paths]
 
@@ -140,6 +142,17 @@ def _missing_findings(missing: pd.DataFrame) -> pd.DataFrame:
         "indicator_id": missing["indicator_id"], "column": "indicator_id", "value": pd.NA,
         "message": "no score row for an indicator that counts for this LAO: scored 0",
     })[FINDINGS_COLUMNS]
+
+
+def _write_release(release: Release, source: Path | None, path: Path) -> None:
+    """The release metadata as validated, for the reports (which never read the raw folder);
+    `declared` says whether the data folder had a dataset.yml at all."""
+    import yaml
+
+    origin = f"from {source.name}" if source else "no dataset.yml in the data folder: a draft"
+    text = yaml.safe_dump(release.model_dump(mode="json"), allow_unicode=True, sort_keys=False,
+                          width=1000)
+    path.write_text(f"# Written by lpa build ({origin}).\n{text}", encoding="utf-8")
 
 
 def _write_manifest(folder: Path, info: dict, data_dir: Path, out_dir: Path) -> None:
@@ -216,6 +229,7 @@ def build_year(year: int, data_dir: str | Path = DEFAULT_DATA,
     try:
         _write_tables(tables, tmp)
         shutil.copyfile(framework_path, tmp / FRAMEWORK_FILE)  # later stages read this copy
+        _write_release(folder.release, folder.release_path, tmp / RELEASE_FILE)
         lap("write")
         info = {
             "year": year,
@@ -254,6 +268,9 @@ def build_is_current(year: int, data_dir: Path, processed_dir: Path) -> bool:
     info = read_build_info(folder)
     if info.get("format") != BUILD_FORMAT or info.get("code") != build_code_key(year):
         return False
+    recorded = {item["path"] for item in info.get("inputs", [])}
+    if (Path(data_dir) / RELEASE_FILE).is_file() and RELEASE_FILE not in recorded:
+        return False  # a dataset.yml added since the build
     for item in info.get("inputs", []):
         path = Path(data_dir) / item["path"]
         if not path.is_file() or path.stat().st_size != item["size"] or \

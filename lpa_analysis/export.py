@@ -95,33 +95,78 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
 
 def export_year(year: int, xlsx: str | Path, *, province: str | None = None, lang: str = "th",
                 processed_dir: str | Path = "data/processed") -> Path:
-    """Scored LAOs, indicator scores and the province summary of a built year, for Excel.
+    """Scored LAOs (named with their type prefix, with the previous year and the change), the
+    indicator scores and a summary per province of a built year, for Excel: sheet names and
+    headers in `lang`; proportions as per cent (×100) under headers that say so, as in the
+    reports' tables.
 
     Nationally the indicator scores (~1.6 M rows) exceed Excel's sheet size, so the workbook
     then holds attainment per indicator × province instead (the sheet says so in its name)."""
-    from lpa_analysis import i18n, stats
-    from lpa_analysis.processed import load_processed
+    from lpa_analysis import i18n
     from lpa_analysis.geo import resolve_province
-    from lpa_analysis.schema import display_name
+    from lpa_analysis.processed import load_processed
 
     processed = load_processed(year, processed_dir)
     laos, scores = processed.scored_laos, processed.indicator_scores
-    if province:
-        code = resolve_province(province).code
+    code = resolve_province(province).code if province else None
+    if code:
         laos = laos[laos["province_code"] == code]
         scores = scores[scores["province_code"] == code]
-    laos = laos.assign(name=[display_name(n, ty) for n, ty in zip(laos["name_th"], laos["lao_type"])])
-    summary = stats.describe(laos, by="province_code").merge(
-        stats.pass_rate(laos, by="province_code"), on="province_code", suffixes=("", "_pass"))
-    if province:
-        indicator_sheet = ("indicator_scores", scores)
+    if code:
+        indicator_sheet = ("indicator_scores",
+                           scores.assign(attainment=100 * scores["attainment"],
+                                         self_attainment=100 * scores["self_attainment"]))
     else:
         attainment = (scores[~scores["not_applicable"].astype(bool)]
                       .groupby(["province_code", "indicator_id", "dimension"], observed=True)
                       ["attainment"].agg(["count", "mean"]).reset_index()
                       .rename(columns={"count": "n", "mean": "attainment"}))
-        indicator_sheet = ("indicator_attainment", attainment)
-    sheets = {"scored_laos": laos, indicator_sheet[0]: indicator_sheet[1], "summary": summary}
-    localised = {name: i18n.localise_table(frame, lang, strict=False)
+        indicator_sheet = ("indicator_attainment",
+                           attainment.assign(attainment=100 * attainment["attainment"]))
+    sheets = {"scored_laos": _laos_sheet(laos, processed, processed_dir),
+              indicator_sheet[0]: indicator_sheet[1], "summary": _summary_sheet(laos, lang)}
+    localised = {i18n.t(f"sheet.{name}", lang): i18n.localise_table(frame, lang, strict=False)
                  for name, frame in sheets.items()}
     return write_workbook(localised, xlsx, date=document_date(processed.year))
+
+
+def _laos_sheet(laos: pd.DataFrame, processed, processed_dir) -> pd.DataFrame:
+    """The scored LAOs, each named with its type prefix, and their overall score of the
+    previous built year and this one on the indicators both years share (the basis of the
+    reports' change columns), and the change."""
+    from lpa_analysis import stats
+    from lpa_analysis.processed import built_years, load_processed
+    from lpa_analysis.schema import display_name
+
+    named = laos.drop(columns="name_th")
+    named.insert(1, "name", [display_name(n, ty) for n, ty in zip(laos["name_th"],
+                                                                  laos["lao_type"])])
+    earlier = [y for y in built_years(processed_dir) if y < processed.year]
+    if not earlier:
+        return named
+    previous = load_processed(max(earlier), processed_dir)
+    basis = stats.comparable_basis(previous.framework, processed.framework)
+    codes = set(laos["lao_code"])
+    before, now = (basis.rescore(p.indicator_scores[p.indicator_scores["lao_code"].isin(codes)])
+                   .set_index("lao_code")["overall_pct"] for p in (previous, processed))
+    return named.assign(comparable_overall_previous=named["lao_code"].map(before),
+                        comparable_overall=named["lao_code"].map(now),
+                        change=lambda d: d["comparable_overall"] - d["comparable_overall_previous"])
+
+
+def _summary_sheet(laos: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per province: LAOs, passed, pass rate and its 95 % CI (per cent), mean and
+    median overall score."""
+    from lpa_analysis import i18n, stats
+
+    rates = stats.pass_rate(laos, by="province_code")
+    scores = (laos.groupby("province_code")["overall_pct"].agg(["mean", "median"])
+              .rename(columns={"mean": "mean_overall", "median": "median_overall"}))
+    summary = rates.merge(scores, on="province_code", how="left")
+    return pd.DataFrame({
+        "province_code": summary["province_code"],
+        "province": [i18n.province_label(c, lang) for c in summary["province_code"]],
+        "n": summary["n"], "passed": summary["passed"],
+        "pass_rate": 100 * summary["rate"], "pass_rate_ci_low": 100 * summary["ci_low"],
+        "pass_rate_ci_high": 100 * summary["ci_high"],
+        "mean_overall": summary["mean_overall"], "median_overall": summary["median_overall"]})

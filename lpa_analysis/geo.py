@@ -15,7 +15,7 @@ import geothai
 
 from lpa_analysis.errors import InputError
 
-BANGKOK_CODE = "10"  # not an LAO: DLA does not assess Bangkok
+BANGKOK_CODE = "10"  # a special-form LAO outside DLA's assessment: no LAOs of DLA's here
 
 REGION_PROVINCES: dict[str, tuple[str, ...]] = {
     "north": ("50", "51", "52", "53", "54", "55", "56", "57", "58"),
@@ -83,3 +83,18 @@ def resolve_province(text: str | int) -> ProvinceInfo:
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise InputError(f"unknown province '{text}'.{hint} Use a DOPA code (e.g. 54), a Thai "
                      "(แพร่) or an English (Phrae) name.")
+
+
+@cache
+def _districts_en(province_code: str) -> dict[str, str]:
+    return {_key(d.name_th): d.name_en for d in geothai.districts(province_code)}
+
+
+def district_en(province_code: str, district_th: str) -> str | None:
+    """The English (DOPA romanised) name of a province's district (อำเภอ) from its Thai name;
+    None when geothai does not know it (a registry spelling of its own)."""
+    if not isinstance(district_th, str):
+        return None
+    name = _key(district_th)
+    return _districts_en(str(province_code)).get(name) or _districts_en(str(province_code)).get(
+        name.removeprefix("อำเภอ"))

@@ -12,6 +12,7 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import cache, partial
 from typing import Literal
 
@@ -118,14 +119,25 @@ def fmt_code(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def fmt_small(value: float | None, digits: int) -> str:
+    """A statistic or effect size that is not zero but rounds to it reads '< 0.01' (or
+    '> −0.01'), never '0.00', which would say there is no effect at all."""
+    if _missing(value):
+        return MISSING
+    unit = 10.0 ** -digits
+    if 0 < abs(value) < unit / 2:
+        return f"< {unit:.{digits}f}" if value > 0 else f"> −{unit:.{digits}f}"
+    return fmt_num(value, digits)
+
+
 # Every number is written by its kind, in report tables and sentences alike: (text, Excel number
 # format of the same style, so that workbooks keep numbers as numbers). Which column holds which
 # kind: report.base.column_kind.
 NUMBER_FORMATS: dict[str, tuple[Callable[[object], str], str]] = {
     "count": (fmt_num, "#,##0"),  # n, ranks, whole df: 7,849
     "measure": (partial(fmt_num, digits=2), "#,##0.00"),  # scores, per cent, CIs: 81.23
-    "statistic": (partial(fmt_num, digits=1), "#,##0.0"),  # H, V, U, t, Welch df: 2,259.0
-    "effect": (partial(fmt_num, digits=2), "0.00"),  # ε², rank-biserial r, ρ, α: 0.26
+    "statistic": (partial(fmt_small, digits=1), "#,##0.0"),  # H, V, U, t, Welch df: 2,259.0
+    "effect": (partial(fmt_small, digits=2), "0.00"),  # ε², rank-biserial r, ρ, α: 0.26, < 0.01
     "p": (fmt_p_value, '[<0.001]"< 0.001";0.000'),  # p and q values: 0.034, < 0.001
     "code": (fmt_code, "0"),  # years, dimension and component numbers: 2566
 }
@@ -144,12 +156,44 @@ def year_label(year: int, lang: str, *, prefix: bool = False) -> str:
     return f"{be} ({be - 543})"
 
 
+THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
+               "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
+ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+                  "September", "October", "November", "December")
+
+
+def fmt_date(day: date, lang: str) -> str:
+    """A calendar date as people write it: th '1 ธันวาคม 2566' (Buddhist era); en
+    '1 December 2023'."""
+    if check_lang(lang) == "th":
+        return f"{day.day} {THAI_MONTHS[day.month - 1]} {day.year + 543}"
+    return f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}"
+
+
 # --- names --------------------------------------------------------------------------------------
 
 def province_label(province: str | int | geo.ProvinceInfo, lang: str) -> str:
     """th 'แพร่'; en 'Phrae (แพร่)'. Takes a ProvinceInfo, DOPA code, Thai or English name."""
     info = province if isinstance(province, geo.ProvinceInfo) else geo.resolve_province(province)
     return info.name_th if check_lang(lang) == "th" else f"{info.name_en} ({info.name_th})"
+
+
+_THAI_LEADING_VOWELS = frozenset("เแโใไ")
+
+
+def thai_sort_key(text: str) -> str:
+    """A key that sorts Thai names as a Thai dictionary does: a leading vowel (เ แ โ ใ ไ) is
+    written before its consonant but sorts after it, so เมืองแพร่ files under ม (the
+    prevowel swap of ICU's Thai collation). Other text sorts as it is."""
+    chars = list(str(text))
+    i = 0
+    while i < len(chars) - 1:
+        if chars[i] in _THAI_LEADING_VOWELS and chars[i + 1] not in _THAI_LEADING_VOWELS:
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+            i += 2
+        else:
+            i += 1
+    return "".join(chars)
 
 
 def region_label(region: str, lang: str) -> str:

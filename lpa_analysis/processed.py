@@ -17,12 +17,14 @@ import pandas as pd
 
 from lpa_analysis.errors import InputError
 from lpa_analysis.provenance import fingerprint
-from lpa_analysis.schema import Framework, load_framework, to_be_year
+from lpa_analysis.schema import (RELEASE_FILE, Framework, Release, load_framework, load_release,
+                                 to_be_year)
 
 DEFAULT_PROCESSED = Path("data/processed")
 # Raised when the processed tables or build.json change shape or layout (3: small Parquet row
-# groups; 4: the framework copied into the build): older builds are then rebuilt.
-BUILD_FORMAT = 4
+# groups; 4: the framework copied into the build; 5: the release metadata, dataset.yml): older
+# builds are then rebuilt.
+BUILD_FORMAT = 5
 TABLES = ("scored_laos", "indicator_scores", "quality_findings", "quarantine", "reconciliation")
 # Small tables also go out as CSV (UTF-8 with BOM so Excel shows Thai correctly).
 CSV_TABLES = ("scored_laos", "quality_findings", "quarantine", "reconciliation")
@@ -61,6 +63,15 @@ class Processed:
     def framework(self) -> Framework:
         """The year's framework as the build used it (its copy in the processed folder)."""
         return load_framework(self.folder / FRAMEWORK_FILE)
+
+    @cached_property
+    def release(self) -> Release:
+        """The release metadata as the build validated it (publisher, status, synthetic, …)."""
+        path = self.folder / RELEASE_FILE
+        if not path.is_file():
+            raise InputError(f"built before release metadata were recorded; run: lpa build "
+                             f"--year {self.year}", file=self.folder)
+        return load_release(path, built=True)
 
 
 def year_folder(year: int, processed_dir: str | Path = DEFAULT_PROCESSED) -> Path:

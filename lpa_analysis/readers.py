@@ -29,7 +29,8 @@ from lpa_analysis.log import log
 from lpa_analysis.rules import Rule
 from lpa_analysis.schema import (
     DIM_PCT, LAO_NAME_PREFIX_TH, LAO_TYPE_CODE_DIGIT, LAO_TYPE_EN, LAO_TYPE_TH, PUBLISHED_COLUMNS,
-    REGISTRY_COLUMNS, SCORES_COLUMNS, SOURCE_ROW, Framework, LaoType, load_framework, to_be_year,
+    RELEASE_FILE, REGISTRY_COLUMNS, SCORES_COLUMNS, SOURCE_ROW, Framework, LaoType, Release,
+    load_framework, load_release, to_be_year,
 )
 
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -146,6 +147,8 @@ class DataFolder:
     framework: Framework
     scores: Loaded
     published: Loaded | None
+    release: Release  # dataset.yml, or a draft of unstated origin without one
+    release_path: Path | None = None  # None: no dataset.yml
 
 
 # ----------------------------------------------------------------------------- raw tables
@@ -787,13 +790,36 @@ def find_input(data_dir: str | Path, kind: str, year: int | None = None) -> Path
     return found[0]
 
 
+def release_path(data_dir: str | Path) -> Path | None:
+    """The data folder's `dataset.yml` (release metadata), None when it has none."""
+    path = Path(data_dir) / RELEASE_FILE
+    if path.is_file():
+        return path
+    misnamed = path.with_suffix(".yaml")
+    if misnamed.is_file():  # read as absent, the reports would say "draft" without a word
+        raise InputError(f"release metadata must be named {RELEASE_FILE}: rename it",
+                         file=misnamed)
+    return None
+
+
+def read_release(data_dir: str | Path) -> Release:
+    """The release metadata of a data folder: its `dataset.yml` validated, or without one
+    a draft of unstated origin (`declared` False)."""
+    path = release_path(data_dir)
+    return load_release(path) if path else Release(declared=False)
+
+
 def load_year(data_dir: str | Path, year: int) -> DataFolder:
-    """Everything a year needs: registry, framework, scores and (if present) published."""
+    """Everything a year needs: registry, framework, scores, (if present) published, and the
+    folder's release metadata."""
     year = to_be_year(year)
+    release = read_release(data_dir)  # first: a bad dataset.yml stops before the big reads
     published = input_candidates(data_dir, "published", year)
     return DataFolder(
         registry=read_registry(find_input(data_dir, "registry")),
         framework=load_framework(find_input(data_dir, "framework", year)),
         scores=read_scores(find_input(data_dir, "scores", year)),
         published=read_published(find_input(data_dir, "published", year)) if published else None,
+        release=release,
+        release_path=release_path(data_dir),
     )

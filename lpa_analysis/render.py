@@ -49,9 +49,16 @@ LOCAL_SCHEMES = ("file:", "data:", "about:")
 # ~600 MB by the 30th report. A full collection every few reports bounds it (measured over 40
 # reports: every 5 → 480 MB, every 3 → 440 MB, every one → 300 MB but +0.09 CPU-s a report).
 GARBAGE_EVERY = 4
-# Page numbers in the bottom margin ("3 / 12"); Chromium fills the two spans.
-PAGE_FOOTER = ('<div style="width:100%; text-align:center; font-size:8px; color:#666;">'
-               '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+# Page numbers at the right of the bottom margin ("3 / 12"); Chromium fills the two spans. The
+# left holds the report's release line (an @page margin box: report/release.py).
+PAGE_FOOTER = ('<div style="width:100%; box-sizing:border-box; text-align:right; padding:0 15mm; '
+               'font-size:8px; color:#666;"><span class="pageNumber"></span> / '
+               '<span class="totalPages"></span></div>')
+# Written by report/release.py at the end of a report's cover (title, release metadata).
+COVER_END = "<!-- lpa:cover-end -->"
+# The end of the main-points box (report.mainpoints): page 1 reads title, cover, main points,
+# then the contents.
+MAIN_POINTS_END = "<!-- lpa:main-points-end -->"
 Backend = Literal["chromium", "weasyprint"]
 
 
@@ -282,9 +289,19 @@ def notebook_to_html(notebook: str | Path | nbformat.NotebookNode, *, title: str
                                                          "lpa_chart_alt": t("report.chart", lang)})
     body = _short_heading_ids(_left_align_text_columns(_stable_styler_ids(
         _literal_characters(body))))
-    # The contents go under the report's title (the first h1), else at the top.
+    # The contents go under the main points, else under the report's cover (title and release
+    # metadata), else under the title (the first h1), else at the top.
     title_end = body.find("</h1>")
-    at = title_end + len("</h1>") if title_end >= 0 else body.index("<main>") + len("<main>")
+    cover_end = body.find(COVER_END, max(title_end, 0))
+    points_end = body.find(MAIN_POINTS_END, max(title_end, 0))
+    if points_end >= 0:
+        at = points_end + len(MAIN_POINTS_END)
+    elif cover_end >= 0:
+        at = cover_end + len(COVER_END)
+    elif title_end >= 0:
+        at = title_end + len("</h1>")
+    else:
+        at = body.index("<main>") + len("<main>")
     return body[:at] + _toc(body, lang) + body[at:]
 
 
@@ -444,6 +461,37 @@ class PdfRenderer:
         log.debug("wrote %s (%s, %d KB)", path, self.backend, len(data) // 1024)
         return path
 
+    def print_pages(self, html_path: str | Path, *, page_selector: str,
+                    date: datetime | None = None) -> bytes:
+        """The PDF bytes of a document of fixed-size pages (one `page_selector` element per
+        page, sized by its own CSS; no page numbers, untagged: a booklet to split). Chromium
+        only. An element whose content overflows it would be cut without a sign: that is an
+        error naming the elements' ids."""
+        html_path = Path(html_path).resolve()
+        if self.backend != "chromium":
+            raise RuntimeError("fixed-page documents (scorecards) need Chromium: install Debian "
+                               f"chromium or set {CHROMIUM_ENV}")
+        if self._page is None:
+            self._start_chromium()
+        self._page.goto(html_path.as_uri(), wait_until="load")
+        self._page.evaluate("document.fonts.ready")
+        # print media: the page sizes the cards get in the PDF
+        self._page.emulate_media(media="print")
+        overflowing = self._page.evaluate(
+            "s => [...document.querySelectorAll(s)]"
+            ".filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)"
+            ".map(e => e.id)", page_selector)
+        self._page.emulate_media(media=None)
+        if overflowing:
+            raise RuntimeError(f"{html_path.name}: content longer than its page in "
+                               f"{len(overflowing)} page(s): {', '.join(overflowing[:10])}")
+        data = self._page.pdf(prefer_css_page_size=True, print_background=True, tagged=False,
+                              outline=False)
+        # a booklet's DOM is large (hundreds of pages): free it now, not at the next load
+        self._page.goto("about:blank")
+        self._devtools.send("HeapProfiler.collectGarbage")
+        return normalise_pdf(data, date or self.date)
+
     def _chromium_pdf(self, html_path: Path) -> bytes:
         self._rendered += 1
         if self._rendered % GARBAGE_EVERY == 0:
@@ -512,3 +560,8 @@ def export_pdf(html_path: str | Path, pdf_path: str | Path, *,
     date: the PDF's creation date (default $SOURCE_DATE_EPOCH; without either, the time of
     rendering, so the PDF is not byte-identical across runs)."""
     return _process_renderer().render(html_path, pdf_path, date=date or source_date())
+
+
+def print_pages(html_path: str | Path, *, page_selector: str, date: datetime) -> bytes:
+    """`PdfRenderer.print_pages` with the process's open renderer (or one started for it)."""
+    return _process_renderer().print_pages(html_path, page_selector=page_selector, date=date)

@@ -93,7 +93,8 @@ LAO_TYPE_KNOWN = Rule("lao_type_known", ("registry",), "error",
                       "lao_type is not one of {types}", runs_in=("gate",),
                       why=_READER_FIRST.format("unknown_type"))
 PROVINCE_KNOWN = Rule("province_known", ("registry",), "error",
-                      "province_code is not one of the 76 LAO provinces (Bangkok has no LAO)",
+                      "province_code is not one of the 76 provinces DLA assesses (Bangkok is "
+                      "a special-form LAO outside DLA's assessment)",
                       runs_in=("gate",), why=_READER_FIRST.format("unknown_province, bangkok"))
 COVERAGE = Rule("coverage", ("registry",), "warning", "this LAO has no rows in the scores file",
                 runs_in=("gate",),

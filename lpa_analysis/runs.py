@@ -1,10 +1,11 @@
 """Stage 4: report runs. Turns (year, provinces, languages, formats) into notebook jobs, runs them
-through `batch`, and writes the year's index page and manifest. Missing or stale years are
-built first, here in the calling process (`build.ensure_built`); workers only render.
+through `batch`, and writes the index page and manifest of the year's language. Missing or
+stale years are built first, here in the calling process (`build.ensure_built`); workers only
+render. Each language has its own folder (`lang_dir`): a run in one never touches the other's.
 
-    reports/<year>/<province_code>/report.{html,pdf} + tables/
-    reports/<year>/national.{html,pdf} + national/tables/
-    reports/<year>/index.html
+    reports/<year>/<lang>/<province_code>/report.{html,pdf} + tables/
+    reports/<year>/<lang>/national.{html,pdf} + national/tables/
+    reports/<year>/<lang>/index.html, manifest.json, audit.{html,pdf} + audit/tables/
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ PROVINCE_NOTEBOOK = "province_report.ipynb"
 NATIONAL_NOTEBOOK = "national_overview.ipynb"
 DEFAULT_OUT = Path("reports")
 MERGED_FORMAT = 2  # the first manifest format covering every report of the year
+# Parameters only the province notebook has (the national one would be handed an unknown name).
+PROVINCE_ONLY_PARAMETERS = {"scorecards"}
 
 
 @dataclass
@@ -44,6 +47,11 @@ class RunOutcome:
     @property
     def failed(self) -> list[JobResult]:
         return [r for r in self.results if r.status == "failed"]
+
+
+def lang_dir(out_dir: Path, year: int, lang: str) -> Path:
+    """The folder of one year's reports in one language: out_dir/<year>/<lang>."""
+    return Path(out_dir) / str(year) / lang
 
 
 def notebook(name: str) -> Path:
@@ -93,7 +101,7 @@ def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: s
     Jobs get the processed folder, never the raw data folder: workers only render."""
     from lpa_analysis.render import pdf_backend
 
-    year_dir = (out_dir / str(year)).resolve()
+    year_dir = lang_dir(out_dir, year, lang).resolve()
     backend = pdf_backend() if "pdf" in formats else None
     common = {"year": year, "lang": lang, "processed_dir": str(processed_dir.resolve()),
               **(extra_parameters or {})}
@@ -101,7 +109,8 @@ def make_jobs(year: int, provinces: list[ProvinceInfo], *, lang: str, formats: s
                "shared": _shared_inputs(years, processed_dir, backend)}
     jobs = []
     if national:
-        jobs.append(_job(f"{year}/national", NATIONAL_NOTEBOOK, dict(common),
+        national_params = {k: v for k, v in common.items() if k not in PROVINCE_ONLY_PARAMETERS}
+        jobs.append(_job(f"{year}/national", NATIONAL_NOTEBOOK, national_params,
                          year_dir / "national", year_dir / "national.html",
                          f"LPA {year} national", **options))
     for p in provinces:
@@ -124,7 +133,7 @@ def prepare_reference(year: int, processed_dir: Path) -> None:
 
 
 def _headline(folder: Path) -> dict | None:
-    """A province's headline numbers, from the summary table its report wrote."""
+    """A report's headline numbers, from the summary table it wrote."""
     import pandas as pd
 
     summary = folder / "tables" / "summary.csv"
@@ -133,37 +142,82 @@ def _headline(folder: Path) -> dict | None:
     return pd.read_csv(summary, encoding="utf-8-sig").iloc[0].to_dict()
 
 
-def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult]) -> Path:
-    """reports/<year>/index.html: every province report with its headline numbers, linked.
-    The numbers come from each report's own summary table, so the index never disagrees
-    with the reports it links to."""
+def neighbours_on_disk(folder: Path, lang: str) -> dict:
+    """What the index links beside this language's reports: the other languages' indexes and
+    the audit report, when they are there. Recorded in the manifest, so that `lpa audit verify`
+    writes the same index again without them."""
+    from lpa_analysis.i18n import LANGS
+
+    return {"langs": [other for other in LANGS
+                      if other != lang and (folder.parent / other / "index.html").is_file()],
+            "audit": [name for name in ("audit.html", "audit.pdf")
+                      if (folder / name).is_file()]}
+
+
+def _files(folder: Path, stem: str, prefix: str) -> list[dict]:
+    """Links to a report's HTML, PDF and Excel workbook, those that exist."""
+    candidates = [(f"{stem}.html", "HTML"), (f"{stem}.pdf", "PDF")]
+    if stem in ("report", "national"):
+        tables = "tables" if stem == "report" else "national/tables"
+        candidates.append((f"{tables}/tables.xlsx", "Excel"))
+    return [{"href": f"{prefix}{name}", "text": text} for name, text in candidates
+            if (folder / name).is_file()]
+
+
+def _scorecards_link(folder: Path, prefix: str, lang: str) -> list[dict]:
+    """The province's scorecard booklet (`lpa scorecards`), if made."""
+    from lpa_analysis import i18n
+
+    booklet = "scorecards.pdf"
+    return ([{"href": f"{prefix}{booklet}", "text": i18n.t("index.scorecards", lang)}]
+            if (folder / booklet).is_file() else [])
+
+
+def _index_row(head: dict | None, lang: str, **row) -> dict:
+    from lpa_analysis import i18n
+
+    head = head or {}
+    rate = head.get("pass_rate", head.get("rate"))
+    return {**row, "n": i18n.fmt_num(head.get("n_assessed", head.get("n"))),
+            "rate": i18n.fmt_pct(None if rate is None else 100 * rate),
+            "ci": (f"{i18n.fmt_pct(100 * head['ci_low'])}–{i18n.fmt_pct(100 * head['ci_high'])}"
+                   if head else i18n.MISSING),
+            "mean": i18n.fmt_pct(head.get("mean_overall")),
+            "status": i18n.t("index.failed", lang)}
+
+
+def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult], *,
+                neighbours: dict | None = None) -> Path:
+    """reports/<year>/<lang>/index.html: the national row, then every province report by
+    region with its headline numbers and files, linked. The numbers come from each report's
+    own summary table, so the index never disagrees with the reports it links to.
+    `neighbours`: what else to link (`neighbours_on_disk` when None)."""
     import jinja2
     from markupsafe import Markup
 
     from lpa_analysis import i18n, render
+    from lpa_analysis.geo import REGION_PROVINCES
 
-    year_dir = out_dir / str(year)
+    folder = lang_dir(out_dir, year, lang)
+    neighbours = neighbours or neighbours_on_disk(folder, lang)
     failed = {r.key.split("/")[1] for r in results if r.status == "failed"}
-
-    def links(folder: Path, stem: str, prefix: str) -> list[dict]:
-        return [{"href": f"{prefix}{stem}.{ext}", "text": ext.upper()} for ext in ("html", "pdf")
-                if (folder / f"{stem}.{ext}").is_file()]
-
-    rows = []
+    national = _headline(folder / "national")
+    rows = ([_index_row(national, lang, code="", name=i18n.t("index.national", lang),
+                        failed="national" in failed, links=_files(folder, "national", ""),
+                        kind="national")]
+            if national is not None or "national" in failed else [])
+    by_region = {region: [] for region in REGION_PROVINCES}
     for p in all_provinces():
-        head = _headline(year_dir / p.code)
-        if head is None and p.code not in failed:
-            continue
-        head = head or {}
-        rows.append({
-            "code": p.code, "name": i18n.province_label(p, lang),
-            "n": i18n.fmt_num(head.get("n_assessed")),
-            "rate": i18n.fmt_pct(100 * head["pass_rate"]) if head else i18n.MISSING,
-            "ci": (f"{i18n.fmt_pct(100 * head['ci_low'])}–{i18n.fmt_pct(100 * head['ci_high'])}"
-                   if head else i18n.MISSING),
-            "mean": i18n.fmt_pct(head.get("mean_overall")), "failed": p.code in failed,
-            "status": i18n.t("index.failed", lang),
-            "links": links(year_dir / p.code, "report", f"{p.code}/")})
+        head = _headline(folder / p.code)
+        if head is not None or p.code in failed:
+            by_region[p.region].append(_index_row(
+                head, lang, code=p.code, name=i18n.province_label(p, lang),
+                failed=p.code in failed, kind="province",
+                links=(_files(folder / p.code, "report", f"{p.code}/")
+                       + _scorecards_link(folder / p.code, f"{p.code}/", lang))))
+    for region, provinces in by_region.items():
+        if provinces:
+            rows += [{"kind": "region", "name": i18n.region_label(region, lang)}, *provinces]
     headers = [i18n.t(f"index.col.{c}", lang) for c in
                ("code", "province", "n", "pass_rate", "ci", "mean", "files")]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "index"),
@@ -171,24 +225,33 @@ def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult]) -
     body = env.get_template("index.html.j2").render(
         lang=lang, title=i18n.t("report.index.title", lang, year=i18n.year_label(year, lang)),
         font_css=Markup(render.font_face_css()), headers=headers, rows=rows,
-        national_label=i18n.t("index.national", lang),
-        national_links=links(year_dir, "national", ""))
-    return write_atomic(year_dir / "index.html", body.encode("utf-8"))
+        languages=[{"href": f"../{other}/index.html", "text": i18n.t("index.this_language", other),
+                    "lang": other} for other in neighbours["langs"]],
+        audit=[{"href": name, "text": name.rsplit(".", 1)[1].upper()}
+               for name in neighbours["audit"]], audit_label=i18n.t("index.audit", lang))
+    return write_atomic(folder / "index.html", body.encode("utf-8"))
 
 
 def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
                 formats: set[str] = frozenset({"html", "pdf"}),
                 data_dir: Path = DEFAULT_DATA, processed_dir: Path = DEFAULT_PROCESSED,
                 out_dir: Path = DEFAULT_OUT, workers: int | None = None,
-                cluster: str | None = None, force: bool = False, national: bool = True,
-                on_result=None, extra_parameters: dict | None = None) -> RunOutcome:
+                cluster: str | None = None, force: bool = False, national: bool | None = None,
+                on_result=None, extra_parameters: dict | None = None,
+                index_neighbours: dict | None = None) -> RunOutcome:
+    """Render the reports of one year in one language into `lang_dir`. `national`: also the
+    national overview (None: only when all provinces are asked for, so a one-province run
+    renders that province and the index, nothing else). `index_neighbours`: see
+    `write_index` (an audit re-run passes the recorded ones)."""
     from lpa_analysis.render import pdf_backend
     from lpa_analysis.schema import to_be_year
 
     year = to_be_year(year)
     check_workers(workers)
     chosen = resolve_provinces(provinces)
-    previous = previous_manifest((out_dir / str(year)).resolve())
+    if national is None:
+        national = national_by_default(provinces)
+    previous = previous_manifest(lang_dir(out_dir, year, lang).resolve())
     years = ensure_built(year, data_dir, processed_dir)
     processed = verified_processed(years, data_dir, processed_dir)
     backend = pdf_backend() if "pdf" in formats else None
@@ -205,15 +268,21 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
     if force or not all(job.is_current(warn=False) for job in jobs):
         prepare_reference(year, processed_dir)
     results = run_jobs(jobs, workers=workers, cluster=cluster, force=force, on_result=on_result)
-    index = write_index(year, out_dir, lang, results)
+    neighbours = index_neighbours or neighbours_on_disk(lang_dir(out_dir, year, lang), lang)
+    index = write_index(year, out_dir, lang, results, neighbours=neighbours)
     write_run_manifest(year, jobs, results, index, years=years, processed_dir=processed_dir,
-                       processed=processed, previous=previous,
+                       processed=processed, previous=previous, neighbours=neighbours,
                        parameters={"year": year, "provinces": provinces, "lang": lang,
                                    "formats": sorted(formats), "national": national,
                                    "data_dir": str(data_dir.resolve()),
                                    "extra_parameters": extra_parameters or {}},
                        seconds=time.perf_counter() - started)
     return RunOutcome(year, results, index, backend)
+
+
+def national_by_default(provinces: str) -> bool:
+    """The national overview comes with a run of every province, not with a few."""
+    return provinces.strip().lower() == "all"
 
 
 def verified_processed(years: list[int], data_dir: Path, processed_dir: Path) -> list[dict]:
@@ -314,8 +383,10 @@ def _warn_uncovered(year_dir: Path, outputs: list[dict]) -> None:
 
 def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], index: Path, *,
                        years: list[int], processed_dir: Path, processed: list[dict],
-                       previous: dict | None, parameters: dict, seconds: float) -> Path:
-    """reports/<year>/manifest.json, covering every report of the year: merged with the
+                       previous: dict | None, parameters: dict, seconds: float,
+                       neighbours: dict) -> Path:
+    """reports/<year>/<lang>/manifest.json, covering every report of the year in that
+    language: merged with the
     previous manifest (`_merged_outputs`), with the setting each report was made with (for
     `lpa audit verify` to re-run it), the inputs and processed tables of every year this run
     read, the notebooks and the environment."""
@@ -337,7 +408,7 @@ def write_run_manifest(year: int, jobs: list[Job], results: list[JobResult], ind
                              **{p.name: sha256_file(p) for p in notebooks}},
                "reports": {**previous.get("reports", {}),
                            **{r.key: setting for r in results if r.key not in failed}},
-               "processed": processed,
+               "processed": processed, "index": neighbours,
                "years": years, "findings": {str(y): info["counts"]["findings"]
                                             for y, info in infos.items()},
                "failed": sorted(failed | (set(previous.get("failed", []))
@@ -354,18 +425,19 @@ AUDIT_NOTEBOOK = "audit_year.ipynb"
 def run_audit_report(year: int, *, lang: str = "th", formats: set[str] = frozenset({"html", "pdf"}),
                      data_dir: Path = DEFAULT_DATA, processed_dir: Path = DEFAULT_PROCESSED,
                      out_dir: Path = DEFAULT_OUT, force: bool = False) -> JobResult:
-    """reports/<year>/audit.{html,pdf}: the auditor's report, rendered like the others."""
+    """reports/<year>/<lang>/audit.{html,pdf}: the auditor's report of that language's
+    manifest, rendered like the others."""
     from lpa_analysis.render import pdf_backend
     from lpa_analysis.schema import to_be_year
 
     year = to_be_year(year)
     years = ensure_built(year, data_dir, processed_dir)
     prepare_reference(year, processed_dir)
-    year_dir = (out_dir / str(year)).resolve()
+    year_dir = lang_dir(out_dir, year, lang).resolve()
     params = {"year": year, "lang": lang, "processed_dir": str(processed_dir.resolve()),
               "reports_dir": str(out_dir.resolve())}
     backend = pdf_backend() if "pdf" in formats else None
-    manifest = year_dir / "manifest.json"
+    manifest = year_dir / MANIFEST
     shared = {**_shared_inputs(years, processed_dir, backend),
               "manifest": sha256_file(manifest) if manifest.is_file() else None}
     job = _job(f"{year}/audit", AUDIT_NOTEBOOK, params, year_dir / "audit",

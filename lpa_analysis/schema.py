@@ -7,6 +7,7 @@ these names. `data/README.md` documents the same contract for people.
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -232,8 +233,28 @@ class _NoAliasLoader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
                 None, None, "anchors and aliases (&name, *name) are not allowed in a "
-                "framework: write each value out", event.start_mark)
+                "framework or dataset.yml: write each value out", event.start_mark)
         return super().compose_node(parent, index)
+
+
+# Dates stay text for the model to parse, which names the key of a bad one (2024-02-30).
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                               yaml.SafeLoader.construct_scalar)
+
+
+def _read_yaml(path: Path, what: str, max_bytes: int) -> object:
+    """A small YAML file without anchors or aliases, parsed (errors name the file)."""
+    from lpa_analysis.errors import InputError
+
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{size:,} bytes: too large for a {what} (at most "
+                             f"{max_bytes:,})", file=path)
+        with path.open(encoding="utf-8") as text:
+            return yaml.load(text, Loader=_NoAliasLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read {what}: {exc}", file=path) from exc
 
 
 def load_framework(path: str | Path) -> Framework:
@@ -241,15 +262,7 @@ def load_framework(path: str | Path) -> Framework:
     from lpa_analysis.errors import InputError
 
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FRAMEWORK_BYTES:
-            raise InputError(f"{size:,} bytes: too large for a framework (at most "
-                             f"{MAX_FRAMEWORK_BYTES:,})", file=path)
-        with path.open(encoding="utf-8") as text:
-            raw = yaml.load(text, Loader=_NoAliasLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read framework: {exc}", file=path) from exc
+    raw = _read_yaml(path, "framework", MAX_FRAMEWORK_BYTES)
     if not isinstance(raw, dict):
         raise InputError("not a framework: expected keys such as year, pass_threshold, bands, "
                          "dimensions, indicators", file=path)
@@ -262,6 +275,70 @@ def load_framework(path: str | Path) -> Framework:
         raise InputError(f"year: {framework.year}, but the file is named {path.name}: fix the "
                          "year or the name", file=path)
     return framework
+
+
+class Release(BaseModel):
+    """Release metadata of a data folder (`dataset.yml`), shown on every report's cover and
+    footer. No file: a draft of unstated origin (`declared` False), which the cover says."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    publisher: str | None = Field(None, min_length=1, max_length=300)
+    status: Literal["draft", "final"] = "draft"
+    release_date: date | None = None
+    contact: str | None = Field(None, min_length=1, max_length=300)
+    source: str | None = Field(None, min_length=1, max_length=500)
+    synthetic: bool = False  # made-up data (lpa demo): every report page is watermarked
+    declared: bool = True  # False: no dataset.yml; written by the build, never by people
+
+    @field_validator("release_date")
+    @classmethod
+    def _common_era(cls, day: date | None) -> date | None:
+        if day is not None and day.year >= BE_YEARS[0]:
+            raise ValueError(f"{day.isoformat()} is a Buddhist-era date: write the Common-era "
+                             f"date, {day.replace(year=day.year - 543).isoformat()}")
+        return day
+
+
+RELEASE_FILE = "dataset.yml"
+MAX_RELEASE_BYTES = 20_000  # a few lines of metadata
+
+
+def load_release(path: str | Path, *, built: bool = False) -> Release:
+    """Read and validate a `dataset.yml` (errors name the file and the key). built: the copy
+    the build wrote, which alone may say `declared`."""
+    from lpa_analysis.errors import InputError
+
+    path = Path(path)
+    raw = _read_yaml(path, RELEASE_FILE, MAX_RELEASE_BYTES)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError("not release metadata: expected keys such as publisher, status, "
+                         "release_date, contact, source, synthetic", file=path)
+    _check_release_keys(raw, path, built)
+    try:
+        return Release.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError("invalid release metadata:\n" + _validation_text(exc),
+                         file=path) from None
+
+
+def _check_release_keys(raw: dict, path: Path, built: bool) -> None:
+    """The mistakes pydantic words poorly: a misspelt key, and a phone number YAML read as a
+    number (053 123 456 → 11314990: octal)."""
+    from lpa_analysis.errors import InputError, shown
+
+    known = [k for k in Release.model_fields if built or k != "declared"]
+    for key, value in raw.items():
+        if key == "declared" and not built:
+            raise InputError("declared: set by lpa build, not in dataset.yml: remove it",
+                             file=path)
+        if key not in known:
+            raise InputError(f"{shown(key, 40)}: not a dataset.yml key (known: "
+                             f"{', '.join(known)})", file=path)
+        if key in ("publisher", "contact", "source") and not isinstance(value, (str, type(None))):
+            raise InputError(f"{key}: read as {type(value).__name__} {value!r}, not text: put "
+                             f"the value in quotes (e.g. {key}: \"053 123 456\")", file=path)
 
 
 def _validation_text(exc: ValidationError) -> str:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from lpa_analysis import audit
 from lpa_analysis.cli import app
+from lpa_analysis.errors import InputError
 from lpa_analysis.runs import run_reports
 
 pytestmark = pytest.mark.slow
@@ -39,9 +40,9 @@ def two_runs(data, tmp_path_factory):
     roots = [tmp_path_factory.mktemp(f"run{i}") for i in (1, 2)]
     for root in roots:
         outcome = run_reports(2566, "54", data_dir=data, processed_dir=root / "processed",
-                              out_dir=root / "reports", workers=1)
+                              out_dir=root / "reports", workers=1, national=True)
         assert not outcome.failed, [(r.key, r.error) for r in outcome.failed]
-    return [root / "reports" / "2566" for root in roots]
+    return [root / "reports" / "2566" / "th" for root in roots]
 
 
 def test_two_runs_are_byte_identical(two_runs):
@@ -61,7 +62,7 @@ def test_verify_passes_on_a_fresh_run(two_runs):
 
 
 def test_hashes_only_names_a_changed_output(two_runs, tmp_path):
-    year_dir = tmp_path / "2566"
+    year_dir = tmp_path / "2566" / "th"
     shutil.copytree(two_runs[1], year_dir)
     csv = year_dir / "54" / "tables" / "pass_rate.csv"
     data = bytearray(csv.read_bytes())
@@ -71,9 +72,12 @@ def test_hashes_only_names_a_changed_output(two_runs, tmp_path):
     assert not result.ok
     bad = result.table().query(BAD)
     assert list(bad["path"]) == ["54/tables/pass_rate.csv"]
-    cli = CliRunner().invoke(app, ["audit", "verify", str(year_dir / "manifest.json"),
-                                   "--hashes-only"])
+    cli = CliRunner().invoke(app, ["audit", "verify", str(year_dir), "--hashes-only"])
     assert cli.exit_code == 1 and "pass_rate.csv" in cli.output
+    # the year folder holds one manifest per language: the command names them
+    cli = CliRunner().invoke(app, ["audit", "verify", str(year_dir.parent), "--hashes-only"])
+    assert isinstance(cli.exception, InputError)
+    assert str(year_dir / "manifest.json") in str(cli.exception)
 
 
 def test_verify_names_a_changed_input(two_runs, data):
@@ -89,7 +93,7 @@ def test_verify_names_a_changed_input(two_runs, data):
 
 
 def test_verify_a_build_manifest(two_runs):
-    processed_manifest = two_runs[0].parents[1] / "processed" / "2566" / "manifest.json"
+    processed_manifest = two_runs[0].parents[2] / "processed" / "2566" / "manifest.json"
     result = audit.verify(processed_manifest)
     assert result.ok, result.table()
     table = result.table().set_index("path")
@@ -101,9 +105,9 @@ def test_audit_report_renders_the_auditors_view(two_runs, data):
     from lpa_analysis.runs import run_audit_report
 
     year_dir = two_runs[0]
-    result = run_audit_report(2566, lang="en", formats={"html"}, data_dir=data,
-                              processed_dir=year_dir.parents[1] / "processed",
-                              out_dir=year_dir.parent)
+    result = run_audit_report(2566, lang="th", formats={"html"}, data_dir=data,
+                              processed_dir=year_dir.parents[2] / "processed",
+                              out_dir=year_dir.parents[1])
     assert result.status == "done", result.error
     html = (year_dir / "audit.html").read_text(encoding="utf-8")
     manifest = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ import pytest
 
 from lpa_analysis import batch
 from lpa_analysis.build import ensure_built
-from lpa_analysis.runs import make_jobs, resolve_provinces
+from lpa_analysis.runs import lang_dir, make_jobs, resolve_provinces
 
 pytestmark = pytest.mark.slow
 
@@ -86,9 +86,9 @@ def test_a_worker_that_dies_fails_only_its_own_job(small_demo, small_processed, 
     notebook = tmp_path / "dies.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import os\nos._exit(3)")]), notebook)
+    folder = lang_dir(tmp_path, 2566, "th") / "dies"
     dies = dataclasses.replace(jobs[0], key="2566/dies", notebook=str(notebook),
-                               out_dir=str(tmp_path / "2566" / "dies"),
-                               html_path=str(tmp_path / "2566" / "dies" / "report.html"))
+                               out_dir=str(folder), html_path=str(folder / "report.html"))
     results = batch.run_jobs([jobs[0], dies, *jobs[1:]], workers=2)
 
     by_key = {r.key: r for r in results}
@@ -96,7 +96,7 @@ def test_a_worker_that_dies_fails_only_its_own_job(small_demo, small_processed, 
     assert "died" in by_key["2566/dies"].error
     assert {key: r.status for key, r in by_key.items() if key != "2566/dies"} == {
         job.key: "done" for job in jobs}
-    staging = [p for p in (tmp_path / "2566").glob(".*") if p.is_dir()]
+    staging = [p for p in lang_dir(tmp_path, 2566, "th").glob(".*") if p.is_dir()]
     assert staging == []  # the dead workers' staging folders were removed
 
 

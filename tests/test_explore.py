@@ -82,12 +82,12 @@ def test_indicator_trends_use_only_indicators_comparable_in_every_year(four_year
     assert changes["change"].is_monotonic_increasing
 
 
-def test_peers_are_the_nearest_of_the_same_type_by_standardised_distance(panel):
+def test_nearest_are_the_same_type_by_standardised_distance(panel):
     year = panel[panel["year"] == 2566].drop(columns="year")
     sao = year[year["lao_type"] == "sao"]
     assert sao["area_km2"].isna().any()  # real-shaped: some LAOs have no area (left out)
     target = sao[sao["area_km2"].notna()].iloc[3]
-    found = explore.peers(year, target["lao_code"], n=5)
+    found = explore.nearest(year, target["lao_code"], n=5)
     assert len(found) == 5 and (found["lao_type"] == "sao").all()
     assert target["lao_code"] not in set(found["lao_code"])
     assert found["distance"].is_monotonic_increasing
@@ -101,10 +101,10 @@ def test_peers_are_the_nearest_of_the_same_type_by_standardised_distance(panel):
     assert list(found["lao_code"]) == list(expected.index)
     assert found["distance"].to_numpy() == pytest.approx(expected.to_numpy())
     with pytest.raises(Exception, match="not among"):
-        explore.peers(year, "0000000")
+        explore.nearest(year, "0000000")
     # an LAO without an area is compared on its profile alone, against every LAO of its type
     no_area = sao[sao["area_km2"].isna()].iloc[0]
-    profile_only = explore.peers(year, no_area["lao_code"], n=len(sao))
+    profile_only = explore.nearest(year, no_area["lao_code"], n=len(sao))
     assert len(profile_only) == len(sao) - 1
 
 
@@ -183,7 +183,7 @@ def test_lab_builds_then_starts_jupyterlab_in_the_notebooks_folder(monkeypatch, 
     assert "--ServerApp.open_browser=False" in started["cmd"]
     token = next(a.split("=", 1)[1] for a in started["cmd"] if a.startswith("--IdentityProvider"))
     assert f"http://localhost:8899/lab/tree/explore_trends.ipynb?token={token}" in result.output
-    assert started["env"]["LPA_PROCESSED_DIR"] == str(small_processed.resolve())
+    assert started["env"]["LPA_PROCESSED"] == str(small_processed.resolve())
 
 
 @pytest.mark.parametrize("uid", [0, 1000])

@@ -36,7 +36,8 @@ def _header(ws) -> list[str]:
 
 
 def test_province_workbook_has_the_stated_sheets(province_book):
-    assert province_book.sheetnames == ["scored_laos", "indicator_scores", "summary"]
+    assert province_book.sheetnames == [i18n.t(f"sheet.{name}", "th") for name in
+                                        ("scored_laos", "indicator_scores", "summary")]
 
 
 def test_every_sheet_has_frozen_header_filter_and_thai_headers(province_book):
@@ -47,14 +48,14 @@ def test_every_sheet_has_frozen_header_filter_and_thai_headers(province_book):
         header = _header(ws)
         assert all(header)
         assert sum(bool(THAI.search(h)) for h in header) > len(header) / 2
-    laos = _header(province_book["scored_laos"])
+    laos = _header(province_book.worksheets[0])
     assert i18n.t("col.overall_pct", "th") in laos and "overall_pct" not in laos
 
 
 def test_province_rows_and_values_are_those_of_the_build(province_book, small_processed):
     scored = load_processed(2566, small_processed).scored_laos
     phrae = scored[scored["province_code"] == "54"]
-    ws = province_book["scored_laos"]
+    ws = province_book.worksheets[0]
     assert ws.max_row - 1 == len(phrae)  # nothing dropped, no other province
     header = _header(ws)
     code_col = header.index(i18n.t("col.lao_code", "th")) + 1
@@ -67,23 +68,23 @@ def test_province_rows_and_values_are_those_of_the_build(province_book, small_pr
     assert ws.cell(2, pct_col).number_format == "0.00"
     indicators = load_processed(2566, small_processed).indicator_scores
     in_phrae = (indicators["province_code"] == "54").sum()
-    assert province_book["indicator_scores"].max_row - 1 == in_phrae
+    assert province_book.worksheets[1].max_row - 1 == in_phrae
 
 
 def test_national_workbook_aggregates_indicators_and_speaks_english(small_processed, tmp_path):
     path = export_year(2566, tmp_path / "national.xlsx", lang="en", processed_dir=small_processed)
     book = load_workbook(path)
-    assert book.sheetnames == ["scored_laos", "indicator_attainment", "summary"]
+    assert book.sheetnames == ["LAO scores", "Indicators by province", "Summary"]
     for ws in book.worksheets:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref == ws.dimensions
         assert not any(THAI.search(str(h)) for h in _header(ws)), _header(ws)
     scores = load_processed(2566, small_processed).indicator_scores
     applicable = scores[~scores["not_applicable"].astype(bool)]
     expected = applicable.groupby(["province_code", "indicator_id"]).ngroups
-    assert book["indicator_attainment"].max_row - 1 == expected
-    summary = book["summary"]
+    assert book["Indicators by province"].max_row - 1 == expected
+    summary = book["Summary"]
     assert summary.max_row - 1 > 0
-    assert book["scored_laos"].max_row - 1 == len(load_processed(2566, small_processed).scored_laos)
+    assert book["LAO scores"].max_row - 1 == len(load_processed(2566, small_processed).scored_laos)
 
 
 def test_export_twice_gives_the_same_bytes(small_processed, tmp_path):

@@ -103,6 +103,24 @@ def test_bar_with_ci_draws_rates_in_percent_with_intervals():
     assert ax.get_xlabel() == i18n.t("chart.pass_rate_pct", "th")
 
 
+def test_dot_with_ci_draws_rows_in_order_coloured_by_side_of_the_reference():
+    points = pd.DataFrame({"label": ["ก", "ข", "ค"], "value": [86.0, 81.0, 74.0],
+                           "ci_low": [83.0, 77.0, 71.0], "ci_high": [89.0, 85.0, 77.0],
+                           "n": [12, 1_234, 9], "flag": ["above", None, "below"]})
+    fig = plots.dot_with_ci(points, lang="en", reference=80.0, reference_label="Province 80%")
+    ax = fig.axes[0]
+    top_down = sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in top_down] == ["ก (n = 12)", "ข (n = 1,234)", "ค (n = 9)"]
+    dots = ax.collections[-1]
+    assert [to_hex(c) for c in dots.get_facecolors()] == [
+        plots.REGION.lower(), to_hex(plots.NATIONAL), plots.HIGHLIGHT.lower()]
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [80.0]  # the reference
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "Province 80%", i18n.t("chart.clearly_below", "en"), i18n.t("chart.clearly_above", "en")]
+    low, high = ax.get_xlim()
+    assert 0 < low < 71 and 89 < high <= 100  # zoomed to the intervals, not from zero
+
+
 def test_type_comparison_orders_types_and_counts_them(laos):
     phrae = laos[laos["province_code"] == PHRAE]
     fig = plots.type_comparison(phrae, lang="en")
@@ -296,7 +314,16 @@ def _every_chart(laos: pd.DataFrame, lang: str) -> dict[str, plots.Chart]:
                           "value": [70, 72, 75, 78, 79, 80]})
     shares = pd.DataFrame({"label": ["แพร่"] * 4 + ["ทั้งประเทศ"] * 4,
                            "band": plots.charts.BAND_ORDER * 2, "share": [.1, .3, .2, .4, .12, .33, .38, .17]})
+    # 32 districts (Nakhon Ratchasima's count), the longest real names, both flags
+    names = ["เมืองนครราชสีมา", "Mueang Nakhon Ratchasima", "เฉลิมพระเกียรติ", "หนองม่วงไข่"]
+    means = np.sort(rng.uniform(76, 86, 32))[::-1]
+    districts = pd.DataFrame({"label": [names[i % 4] for i in range(32)], "value": means,
+                              "ci_low": means - 3, "ci_high": means + 3, "n": range(3, 35),
+                              "flag": ["above"] + [None] * 30 + ["below"]})
     return {
+        "districts": plots.dot_with_ci(districts, lang=lang, reference=81.7,
+                                       reference_label=i18n.t("chart.province_mean", lang,
+                                                              mean="81.7%")),
         "dimensions": plots.dimension_boxplot(laos, province_code=PHRAE, lang=lang),
         "bars": plots.bar_with_ci(regions, lang=lang, pass_mark=70),
         "types": plots.type_comparison(phrae, lang=lang),

@@ -159,7 +159,7 @@ def test_clean_data_has_no_errors_and_keeps_every_row(framework, suites_dir):
     ("lao_code", "650010", "lao_code_format"),
     ("lao_code", None, "required"),
     ("lao_type", "municipality", "lao_type_known"),
-    ("province_code", "10", "province_known"),  # Bangkok has no LAO
+    ("province_code", "10", "province_known"),  # Bangkok: a special-form LAO, not DLA's
     ("province_code", "99", "province_known"),
 ])
 def test_registry_errors_quarantine_the_row(framework, suites_dir, column, value, check):

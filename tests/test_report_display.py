@@ -12,8 +12,8 @@ import pytest
 
 from lpa_analysis import i18n
 from lpa_analysis.report import national_report, province_report
-from lpa_analysis.report.base import column_kind, written
-from lpa_analysis.settings import MIN_GROUP_N
+from lpa_analysis.report.base import column_kind, sheet_label, written
+from lpa_analysis.settings import ALPHA, MIN_GROUP_N
 
 
 @pytest.fixture(scope="module", params=["en", "th"])
@@ -65,7 +65,7 @@ def test_report_tables_show_effect_sizes_p_values_and_counts(phrae):
 
 def test_workbook_keeps_numbers_as_numbers_with_formats(phrae, tmp_path):
     book = openpyxl.load_workbook(phrae.write_tables(tmp_path) / "tables.xlsx")
-    sheet = book["pairwise"]
+    sheet = book[sheet_label("pairwise", phrae.lang)]
     headers = [c.value for c in sheet[1]]
     tested = phrae.tables["pairwise"].reset_index(drop=True)
     row = int(tested.index[tested["note"].isna()][0]) + 2
@@ -106,8 +106,11 @@ def test_types_sentence_quotes_the_types_table(phrae):
     prefix, suffix = i18n.t("types.tested_two", lang, min_n=MIN_GROUP_N, tested="\0").split("\0")
     assert test["k_groups"] == 2
     assert paragraphs[1].startswith(prefix) and paragraphs[1].endswith(suffix)
-    result = re.search(r"H = ([\d,.]+), df = (\d+), p ([=<]) ([\d.]+); .*ε² = ([\d.]+)",
-                       paragraphs[3])
+    # the section says what the test means; its numbers are in the method notes
+    key = "types.test_significant" if test["p_value"] < ALPHA else "types.test_not_significant"
+    assert paragraphs[3] == i18n.t(key, lang)
+    result = re.search(r"H = ([\d,.]+), df = (\d+), p ([=<]) ([\d.]+); .*ε² = (\d+\.\d\d)",
+                       phrae.text("method_notes"))
     h, df, relation, p, effect = result.groups()
     assert float(h.replace(",", "")) == round(test["statistic"], 1)
     assert int(df) == test["df"] == test["k_groups"] - 1

@@ -25,6 +25,8 @@ REQUIRED_TABLES = {
     "change.csv": ["statistic", "p_value", "n_pairs", "median_change"],
     "indicators.csv": ["indicator_id", "difference", "q_value"],
     "laos.csv": ["lao_code", "overall_pct", "band", "rank_province"],
+    "districts.csv": ["district_th", "district_en", "n", "passed", "pass_rate", "ci_low",
+                      "ci_high", "mean_overall"],
     "funnel.csv": ["measure", "province_code", "n", "value", "target", "z", "z_adj", "phi",
                    "tau2", "lo95", "hi95", "lo998", "hi998", "flag"],
 }
@@ -46,16 +48,17 @@ def hostile_data(small_demo, tmp_path_factory) -> Path:
 def th_run(hostile_data, tmp_path_factory):
     root = tmp_path_factory.mktemp("th")
     outcome = run_reports(2566, "54", lang="th", formats={"html", "pdf"}, data_dir=hostile_data,
-                          processed_dir=root / "processed", out_dir=root / "reports", workers=1)
-    return outcome, root / "reports" / "2566"
+                          processed_dir=root / "processed", out_dir=root / "reports", workers=1,
+                          national=True)
+    return outcome, root / "reports" / "2566" / "th"
 
 
 @pytest.fixture(scope="module")
 def en_run(small_demo, small_processed, tmp_path_factory):
     out = tmp_path_factory.mktemp("en")
     outcome = run_reports(2566, "Phrae", lang="en", formats={"html"}, data_dir=small_demo,
-                          processed_dir=small_processed, out_dir=out, workers=1, national=False)
-    return outcome, out / "2566"
+                          processed_dir=small_processed, out_dir=out, workers=1)
+    return outcome, out / "2566" / "en"
 
 
 def test_th_run_renders_every_output(th_run):

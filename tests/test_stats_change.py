@@ -279,22 +279,27 @@ def test_change_sentence_numbers_are_the_change_table(phrae):
     assert number(basis[2]) == row["n_excluded_indicators"]
     assert "computed as the points obtained on all indicators over their maximum points" in text
     assert "The overall method changed in 2566" in text
-    result = re.search(
-        rf"overall score of the {NUMBER} LAOs assessed in both years changed by {NUMBER} points "
-        rf"from .+? \(Hodges–Lehmann estimate of the typical change among the {NUMBER} LAOs "
-        rf"whose score changed; {NUMBER} unchanged; 95% CI {NUMBER} to "
-        rf"{NUMBER}\), (a|not a) significant change \(Wilcoxon signed-rank test, "
-        rf"p (=|<) ([\d.]+)\)", text)
+    # the section says what the change means; the test and its interval are method notes
+    result = re.search(rf"overall score of the {NUMBER} LAOs assessed in both years changed "
+                       rf"typically by {NUMBER} points from .+?, (more than chance would give|"
+                       rf"no more than chance could give)", text)
     assert result, text
     assert number(result[1]) == row["n_pairs"]
+    assert number(result[2]) == round(row["hl_estimate"], 2)
+    assert result[3].startswith("more") == (row["p_value"] < ALPHA)
+    notes = phrae.text("method_notes")
+    result = re.search(
+        rf"typical change among the {NUMBER} LAOs whose score changed \({NUMBER} unchanged\) "
+        rf"{NUMBER} points, 95% CI {NUMBER} to {NUMBER}; Wilcoxon signed-rank test, "
+        rf"p (=|<) (\d\.\d+)", notes)
+    assert result, notes
     # the signed-rank test and its estimate leave out the LAOs whose score did not change
-    assert number(result[3]) == row["n_pairs"] - row["n_zero"]
-    assert number(result[4]) == row["n_zero"]
-    for group, column in ((2, "hl_estimate"), (5, "hl_ci_low"), (6, "hl_ci_high")):
+    assert number(result[1]) == row["n_pairs"] - row["n_zero"]
+    assert number(result[2]) == row["n_zero"]
+    for group, column in ((3, "hl_estimate"), (4, "hl_ci_low"), (5, "hl_ci_high")):
         assert number(result[group]) == round(row[column], 2), column
-    p = float(result[9])
-    assert p == round(row["p_value"], 3) if result[8] == "=" else row["p_value"] < p
-    assert (result[7] == "a") == (row["p_value"] < ALPHA)
+    p = float(result[7])
+    assert p == round(row["p_value"], 3) if result[6] == "=" else row["p_value"] < p
     excludes_zero = row["hl_ci_low"] > 0 or row["hl_ci_high"] < 0
     assert excludes_zero == (row["p_value"] < ALPHA)
 
@@ -308,7 +313,7 @@ def test_every_comparison_of_years_states_the_basis(phrae, small_processed):
         for section in ("movers", "appendix_laos", "method_notes"):
             assert basis in rep.text(section), (rep.lang, section)
     row = thai.tables["change"].set_index("measure").loc["overall_pct"]
-    th = thai.text("change")
+    th = thai.text("change") + thai.text("method_notes")
     for column in ("hl_estimate", "hl_ci_low", "hl_ci_high"):
         assert re.search(rf"[+−]?{abs(row[column]):.2f}(?!\d)", th), column
     assert "เปลี่ยนในปี 2566" in th  # the overall method changed in 2566

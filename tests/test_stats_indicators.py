@@ -232,6 +232,7 @@ def test_indicators_sentence_quotes_the_table_as_shown(phrae):
     below = int(((rows["q_value"] < ALPHA) & (rows["difference"] < 0)).sum())
     numbers = [float(n.replace(",", ""))
                for n in re.findall(r"\d[\d,]*(?:\.\d+)?", phrae.text("indicators"))]
-    assert sorted(numbers) == sorted([below, len(shown), ALPHA, MIN_LAOS_FOR_INDICATOR_TEST])
+    # the significance level (q < ALPHA) is method: the section says "clearly below"
+    assert sorted(numbers) == sorted([below, len(shown), MIN_LAOS_FOR_INDICATOR_TEST])
     labels = [tick.get_text() for tick in phrae.chart("indicators").axes[0].get_yticklabels()]
     assert labels and all(label.split(" ")[0] in set(rows["indicator_id"]) for label in labels)

@@ -95,14 +95,14 @@ def _copy(published: Path, tmp_path: Path) -> Path:
 def test_an_edited_output_is_rendered_again_not_skipped(published, small_demo, processed,
                                                         tmp_path, warnings_logged):
     out = _copy(published, tmp_path)
-    report = out / "2566" / "54" / "report.html"
+    report = out / "2566" / "en" / "54" / "report.html"
     original = _sha(report)
     _flip_byte(report)
     outcome = _run(out, "54", small_demo, processed)
     assert [r.status for r in outcome.results] == ["done"]
     assert any("54/report.html" in r.getMessage() for r in warnings_logged)
     assert _sha(report) == original  # rendered again: the same bytes as the first time
-    assert _bad_paths(out / "2566" / "manifest.json") == []
+    assert _bad_paths(out / "2566" / "en" / "manifest.json") == []
 
 
 @pytest.mark.slow
@@ -110,17 +110,17 @@ def test_an_edited_output_with_its_marker_edited_too_is_rendered_again(
         published, small_demo, processed, tmp_path):
     """The marker is not signed: only the manifest vouches for what is on disk."""
     out = _copy(published, tmp_path)
-    table = out / "2566" / "54" / "tables" / "laos.csv"
+    table = out / "2566" / "en" / "54" / "tables" / "laos.csv"
     original = _sha(table)
     _flip_byte(table)
-    marker_path = out / "2566" / "54" / ".fingerprint.json"
+    marker_path = out / "2566" / "en" / "54" / ".fingerprint.json"
     marker = json.loads(marker_path.read_text(encoding="utf-8"))
     marker.setdefault("outputs", {})["54/tables/laos.csv"] = _sha(table)
     marker_path.write_text(json.dumps(marker), encoding="utf-8")
     outcome = _run(out, "54", small_demo, processed)
     assert [r.status for r in outcome.results] == ["done"]
     assert _sha(table) == original
-    assert _bad_paths(out / "2566" / "manifest.json") == []
+    assert _bad_paths(out / "2566" / "en" / "manifest.json") == []
 
 
 # --- case 2: one manifest covers the whole year --------------------------------------------
@@ -131,7 +131,7 @@ def test_a_partial_run_keeps_earlier_reports_in_the_years_manifest(published, sm
     """Run Phrae, edit one of its tables, then run Nan only: the manifest still covers Phrae
     (and every file the index links), so verify names the edited table."""
     out = _copy(published, tmp_path)
-    year_dir = out / "2566"
+    year_dir = out / "2566" / "en"
     table = year_dir / "54" / "tables" / "pass_rate.csv"
     _flip_byte(table)
     _run(out, "55", small_demo, processed)
@@ -150,14 +150,14 @@ def test_an_edited_years_manifest_stops_the_next_run(published, small_demo, proc
                                                      tmp_path):
     """A run merges into the year's manifest: it must not carry over records someone edited."""
     out = _copy(published, tmp_path)
-    manifest_path = out / "2566" / "manifest.json"
+    manifest_path = out / "2566" / "en" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["outputs"][0]["sha256"] = "0" * 64
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(InputError, match="edited after it was written") as refused:
         _run(out, "55", small_demo, processed)
     assert Path(refused.value.file) == manifest_path.resolve()
-    assert not (out / "2566" / "55").exists()
+    assert not (out / "2566" / "en" / "55").exists()
 
 
 def test_verify_reruns_every_setting_the_years_reports_were_made_with():
@@ -187,20 +187,21 @@ def test_reports_refuse_an_edited_processed_table(small_demo, processed, tmp_pat
     assert code == 2
     assert f"{table}: changed since the build wrote it" in printed
     assert "lpa build --year 2566" in printed
-    assert not (tmp_path / "reports" / "2566" / "54").exists()
+    assert not (tmp_path / "reports" / "2566" / "th" / "54").exists()
 
 
 @pytest.mark.slow
 def test_a_changed_byte_of_a_processed_table_fails_verify(published, processed):
     """The run manifest records the processed tables the reports were made from."""
     table = processed / "2566" / "scored_laos.parquet"
-    manifest = json.loads((published / "2566" / "manifest.json").read_text(encoding="utf-8"))
+    manifest_path = published / "2566" / "en" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     recorded = {r["path"]: r["sha256"] for r in manifest["processed"]}
     assert recorded["2566/scored_laos.parquet"] == _sha(table)
     original = table.read_bytes()
     try:
         _flip_byte(table, at=len(original) // 2)
-        assert _bad_paths(published / "2566" / "manifest.json") == ["2566/scored_laos.parquet"]
+        assert _bad_paths(manifest_path) == ["2566/scored_laos.parquet"]
         assert _bad_paths(processed / "2566" / "manifest.json") == ["scored_laos.parquet"]
     finally:
         table.write_bytes(original)
@@ -312,7 +313,7 @@ def test_an_unchanged_rerun_signs_the_years_manifest(published, small_demo, proc
         outcome = _run(out, "54", small_demo, processed)
     assert [r.status for r in outcome.results] == ["skipped"]
     public = (key.parent / f"{key.name}.pub").read_text(encoding="ascii").strip()
-    result = audit.verify_hashes(out / "2566" / "manifest.json", trusted_key=public)
+    result = audit.verify_hashes(out / "2566" / "en" / "manifest.json", trusted_key=public)
     assert result.ok and "valid" in list(result.table()["status"])
 
 

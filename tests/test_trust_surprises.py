@@ -71,7 +71,7 @@ def test_a_users_file_in_the_tables_folder_survives_a_rerender_and_the_province_
     """Also 8: '54,แพร่,Phrae' is one report, and says so once."""
     from lpa_analysis.runs import run_reports
 
-    tables = tmp_path / "reports" / "2566" / "54" / "tables"
+    tables = tmp_path / "reports" / "2566" / "en" / "54" / "tables"
     tables.mkdir(parents=True)
     (tables / "notes.csv").write_text("note\nchecked by the province office\n")
 
@@ -86,12 +86,12 @@ def test_a_users_file_in_the_tables_folder_survives_a_rerender_and_the_province_
     warnings = _warnings(lpa_log)
     assert sum("more than once" in w for w in warnings) == 1
     assert any("tables/notes.csv" in w and "did not write" in w for w in warnings)
-    manifest = json.loads((tmp_path / "reports" / "2566" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "reports" / "2566" / "en" / "manifest.json").read_text())
     assert "54/tables/notes.csv" not in {r["path"] for r in manifest["outputs"]}
 
 
 def _job(out: Path) -> Job:
-    folder = out / "2566" / "54"
+    folder = out / "2566" / "en" / "54"
     return Job(key="2566/54", notebook="province_report.ipynb", parameters={},
                out_dir=str(folder), html_path=str(folder / "report.html"), pdf_path=None,
                title="Phrae", lang="en", fingerprint="f1")

@@ -126,7 +126,7 @@ def test_wheel_installed_outside_the_repository_renders_a_report(tmp_path):
                   "--processed", work / "processed", "--out", work / "reports",
                   "--format", formats)
     assert reports.returncode == 0, reports.stdout + reports.stderr
-    province = work / "reports" / "2566" / "54"
+    province = work / "reports" / "2566" / "th" / "54"
     assert "แพร่" in (province / "report.html").read_text(encoding="utf-8")
     assert (province / "tables" / "summary.csv").is_file()
     if "pdf" in formats:

@@ -17,8 +17,9 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def verify(
-    manifest: Path = typer.Argument(..., help="reports/<year>/manifest.json or "
-                                    "data/processed/<year>/manifest.json"),
+    manifest: Path = typer.Argument(..., help="reports/<year>/<lang>/manifest.json or "
+                                    "data/processed/<year>/manifest.json, or the folder "
+                                    "holding it (each language has its own)."),
     hashes_only: bool = typer.Option(False, "--hashes-only",
                                      help="Only check files on disk against the manifest (fast)."),
     as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
@@ -34,9 +35,9 @@ def verify(
     an unsigned one passes with a notice (--require-signature: fails).
 
     Examples:
-      lpa audit verify reports/2566/manifest.json
-      lpa audit verify reports/2566/manifest.json --hashes-only
-      lpa audit verify reports/2566/manifest.json --public-key lpa-signing.key.pub
+      lpa audit verify reports/2566/th/manifest.json
+      lpa audit verify reports/2566/en --hashes-only
+      lpa audit verify reports/2566/th/manifest.json --public-key lpa-signing.key.pub
     """
     from rich.console import Console
     from rich.table import Table
@@ -44,6 +45,7 @@ def verify(
     from lpa_analysis import audit
     from lpa_analysis.manifest import read_public_key
 
+    manifest = _manifest_path(manifest)
     trust = {"trusted_key": read_public_key(public_key) if public_key else None,
              "require_signature": require_signature}
     result = (audit.verify_hashes(manifest, **trust) if hashes_only
@@ -64,6 +66,23 @@ def verify(
     _signature_notice(result, trusted=public_key is not None)
     if not result.ok:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _manifest_path(path: Path) -> Path:
+    """The manifest a path names: the file, or the one in a folder. A year folder of reports
+    holds one manifest per language: name the language's."""
+    from lpa_analysis.errors import InputError
+    from lpa_analysis.i18n import LANGS
+    from lpa_analysis.manifest import MANIFEST
+
+    if not path.is_dir():
+        return path
+    if (path / MANIFEST).is_file():
+        return path / MANIFEST
+    per_lang = [str(path / lang / MANIFEST) for lang in LANGS
+                if (path / lang / MANIFEST).is_file()]
+    raise InputError("no manifest in this folder" + (
+        f"; each language has its own: {' or '.join(per_lang)}" if per_lang else ""), file=path)
 
 
 def _signature_notice(result, *, trusted: bool) -> None:
@@ -111,12 +130,14 @@ def report(
     force: bool = typer.Option(False, "--force", help="Render even when inputs are unchanged; "
                                "write into an --out or --processed folder lpa did not make."),
 ) -> None:
-    """The auditor's report of a year: reports/<year>/audit.{html,pdf}.
+    """The auditor's report of a year: reports/<year>/<lang>/audit.{html,pdf}, on that
+    language's manifest.
 
     Example: lpa audit report --year 2566
     """
     from lpa_analysis.build import require_data
-    from lpa_analysis.runs import run_audit_report
+    from lpa_analysis.runs import lang_dir, run_audit_report
+    from lpa_analysis.schema import to_be_year
 
     formats = parse_formats(lang, fmt)
     require_data(data)
@@ -128,4 +149,5 @@ def report(
     if result.status == "failed":
         typer.echo(f"FAILED {result.key} (cell {result.cell}): {result.error}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    typer.echo(f"{result.key}: {result.status} → {out / str(year) / 'audit.html'}")
+    html = lang_dir(out, to_be_year(year), lang) / "audit.html"
+    typer.echo(f"{result.key}: {result.status} → {html}")

@@ -54,7 +54,7 @@ def lab(
 
     Builds the missing or out-of-date years, starts JupyterLab in notebooks/ and prints its
     URL (stop it with Ctrl-C). The notebooks read the processed tables from
-    LPA_PROCESSED_DIR, which this command sets. Needs the \\[lab] extra.
+    LPA_PROCESSED, which this command sets. Needs the \\[lab] extra.
 
     Examples:
       lpa lab
@@ -77,7 +77,7 @@ def lab(
     years = build_all(data, processed)
     log.info("years ready: %s (%s → %s)", ", ".join(map(str, years)), data, processed)
     token = secrets.token_hex(16)
-    env = {**os.environ, "LPA_PROCESSED_DIR": str(processed)}
+    env = {**os.environ, "LPA_PROCESSED": str(processed)}  # explore.processed_folder reads it
     typer.echo(f"JupyterLab: {lab_url(port, token)}")
     try:
         done = subprocess.run(lab_command(notebooks, port, token, not no_browser), env=env,

@@ -19,6 +19,9 @@ def reports(
     year: Year,
     province: str = typer.Option("all", "--province", "-p",
                                  help="DOPA code, Thai or English name, comma list, or 'all'."),
+    national: bool = typer.Option(None, "--national/--no-national",
+                                  help="Also render the national overview (default: only with "
+                                  "--province all)."),
     lang: Lang = "th",
     fmt: Formats = "html,pdf",
     data: DataDir = Path("data/demo"),
@@ -30,24 +33,32 @@ def reports(
     force: bool = typer.Option(False, "--force", help="Redo reports whose inputs are unchanged; "
                                "write into an --out or --processed folder lpa did not make."),
     sign_key: SignKey = None,
+    scorecards: bool = typer.Option(False, "--scorecards", help="Also one page per LAO of "
+                                    "these provinces (as lpa scorecards), linked from the index."),
 ) -> None:
-    """Render reports/<year>/<province_code>/report.{html,pdf}, national.{html,pdf}, index.html.
+    """Render reports/<year>/<lang>/<province_code>/report.{html,pdf}, national.{html,pdf},
+    index.html. Each language has its own folder; a run in one never touches the other's.
+    A run of a few provinces renders them and updates the index, nothing else.
 
     Examples:
       lpa reports --year 2566 --province 54
       lpa reports --year 2566 --province แพร่ --lang en --format html
       lpa reports --year 2566 --province all -j 2
+      lpa reports --year 2566 --province 54 --national
     """
     from lpa_analysis import log as lpa_log
     from lpa_analysis.manifest import signing
     from lpa_analysis.batch import check_workers
     from lpa_analysis.build import require_data
     from lpa_analysis.progress import report_progress
-    from lpa_analysis.runs import resolve_provinces, run_reports
+    from lpa_analysis.runs import national_by_default, resolve_provinces, run_reports
 
     formats = parse_formats(lang, fmt)
     check_workers(jobs)
-    total = len(resolve_provinces(province, note_repeats=False)) + 1  # run_reports notes them
+    if national is None:
+        national = national_by_default(province)
+    # run_reports notes repeated provinces
+    total = len(resolve_provinces(province, note_repeats=False)) + national
     require_data(data)
     check_apart(out=out, processed=processed)
     output_folder(out, "--out")
@@ -65,7 +76,16 @@ def reports(
 
             outcome = run_reports(year, province, lang=lang, formats=formats, data_dir=data,
                                   processed_dir=processed, out_dir=out, workers=jobs,
-                                  cluster=cluster, force=force, on_result=on_result)
+                                  cluster=cluster, force=force, national=national,
+                                  on_result=on_result,
+                                  # the reports link the booklets made just after them
+                                  extra_parameters={"scorecards": True} if scorecards else None)
+            if scorecards:
+                from lpa_analysis.scorecards import run_scorecards
+
+                cards = run_scorecards(year, province, lang=lang, data_dir=data,
+                                       processed_dir=processed, out_dir=out, workers=jobs,
+                                       force=force)
     except KeyboardInterrupt:
         kept = sum(r.status in ("done", "skipped") for r in finished)
         typer.echo(f"interrupted: {kept} finished reports kept, none half-written; run the same "
@@ -80,5 +100,11 @@ def reports(
         typer.echo(f"FAILED {r.key}{where}: {r.error}"
                    + (f"\n       partial notebook: {r.debug_notebook}" if r.debug_notebook else ""),
                    err=True)
-    if outcome.failed:
+    if scorecards:
+        done = {s: sum(r.status == s for r in cards.results) for s in ("done", "skipped", "failed")}
+        typer.echo(f"scorecards: {done['done']} provinces rendered, {done['skipped']} unchanged, "
+                   f"{done['failed']} failed")
+        for r in cards.failed:
+            typer.echo(f"FAILED scorecards {r.key}: {r.error}", err=True)
+    if outcome.failed or (scorecards and cards.failed):
         raise typer.Exit(EXIT_PROBLEMS)

@@ -30,7 +30,7 @@ from lpa_analysis.log import log
 from lpa_analysis.package_data import bundled_framework
 from lpa_analysis.readers import FRAMEWORKS_DIR
 from lpa_analysis.schema import (
-    DIM_PCT, PUBLISHED_COLUMNS, SOURCE_ROW, Framework, LaoType, load_framework,
+    DIM_PCT, PUBLISHED_COLUMNS, RELEASE_FILE, SOURCE_ROW, Framework, LaoType, load_framework,
 )
 
 __all__ = ["DEFAULT_SEED", "DEFAULT_DIR", "FRAMEWORK_YEARS", "Effects", "generate",
@@ -144,6 +144,7 @@ def generate(out: Path | str = DEFAULT_DIR, years=FRAMEWORK_YEARS, seed: int = D
             json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
             encoding="utf-8")
         (tmp / _MARKER).write_text(_datacard(truth), encoding="utf-8")
+        (tmp / RELEASE_FILE).write_text(_release(seed, years), encoding="utf-8")
         _finish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -208,6 +209,20 @@ def _truth_header(seed, years, codes, dirty, effects: Effects, teams, registry, 
         "hard_indicators": list(effects.hard_indicators),
         "parameters": effects.as_dict(),
     }
+
+
+def _release(seed: int, years: list[int]) -> str:
+    """dataset.yml: plausible release metadata that no one could take for a real release;
+    `synthetic: true` puts the watermark on every report page."""
+    return (
+        "# Release metadata (data/README.md). Written by lpa demo: the data are made up.\n"
+        "publisher: \"ตัวอย่างสาธิต lpa-analysis · lpa-analysis demo\"\n"
+        "status: draft\n"
+        f"release_date: {max(years) - 543}-12-01\n"
+        "contact: \"demo@example.invalid\"\n"
+        f"source: \"lpa demo --seed {seed}: synthetic data shaped like the DLA assessment; "
+        "see DATACARD.md\"\n"
+        "synthetic: true\n")
 
 
 def ensure_demo(data_dir: Path | str = DEFAULT_DIR) -> Path:

@@ -32,6 +32,8 @@ def _files_table(truth: dict) -> str:
          "pass, band"),
         ("truth.json", "the ground truth of everything planted — **for tests only**, no product "
          "code reads it"),
+        ("dataset.yml", "release metadata: `synthetic: true`, so every report page carries "
+         "the watermark \"ข้อมูลสมมติ — ไม่ใช่ผลการประเมินจริง\""),
     ]
     return "\n".join(["| file | content |", "|---|---|",
                       *(f"| `{name}` | {text} |" for name, text in rows)])

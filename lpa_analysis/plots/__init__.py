@@ -2,7 +2,7 @@
 (`save_png`, `save_svg`), and chart functions that take tidy frames (see `charts`)."""
 
 from lpa_analysis.plots.charts import (
-    band_bars, bar_with_ci, dimension_boxplot, funnel_plot, gap_scatter, heatmap,
+    band_bars, bar_with_ci, dimension_boxplot, dot_with_ci, funnel_plot, gap_scatter, heatmap,
     indicator_gap_bars, rank_interval_plot, shorten, trend_lines, type_comparison,
 )
 from lpa_analysis.plots.style import (
@@ -14,7 +14,7 @@ from lpa_analysis.plots.map import province_grid, province_map  # noqa: F401
 
 __all__ = [
     "BAND_COLOURS", "HIGHLIGHT", "NATIONAL", "REGION", "TYPE_COLOURS", "Chart", "band_bars",
-    "bar_with_ci", "dimension_boxplot", "funnel_plot", "gap_scatter", "heatmap",
+    "bar_with_ci", "dimension_boxplot", "dot_with_ci", "funnel_plot", "gap_scatter", "heatmap",
     "indicator_gap_bars", "new_figure", "province_grid", "province_map", "rank_interval_plot",
     "save_png", "save_svg", "shorten", "trend_lines", "type_comparison", "use_style",
 ]

@@ -9,6 +9,7 @@ and their differences come from `lpa_analysis.stats`), 1 for scores already in p
 from __future__ import annotations
 
 import itertools
+import textwrap
 import unicodedata
 from collections.abc import Sequence
 
@@ -225,17 +226,26 @@ def indicator_gap_bars(gaps: pd.DataFrame, *, lang: str, scale: float = 100,
     return fig
 
 
+def _label_size(text: str, size: float = 7.0, fits: int = 52) -> float:
+    """A font size at which a long (Thai) label still fits the left margin: smaller for a
+    label of more than `fits` base characters (marks take no width), never below 5 pt."""
+    base = sum(unicodedata.category(ch) != "Mn" for ch in text)
+    return max(5.0, size * min(1.0, fits / max(base, 1)))
+
+
 def heatmap(cells: pd.DataFrame, *, lang: str, scale: float = 100,
-            value_label: str | None = None, label_limit: int = 40,
+            value_label: str | None = None, label_limit: int = 80,
             vmin: float | None = None, vmax: float | None = None,
-            digits: int | None = None) -> Chart:
+            digits: int | None = None, title: str | None = None,
+            caption: str | None = None) -> Chart:
     """A table of coloured, annotated cells, e.g. indicator × LAO type attainment.
 
     cells: columns row, col, value (proportions by default); rows and columns in order of first
     appearance; a missing combination (e.g. not applicable) is left blank.
     Colour range: vmin/vmax, by default 0–100 when every scaled value lies there (per cent),
     else the data's range (e.g. correlations: pass scale=1, vmin=-1, vmax=1). digits: decimals
-    printed in the cells (default 0 for per cent, else 2).
+    printed in the cells (default 0 for per cent, else 2). title: above the chart; caption:
+    below it (say there what a blank cell means), wrapped at spaces.
     """
     _require(cells, ["row", "col", "value"], "heatmap")
     grid = cells.pivot_table(index="row", columns="col", values="value", aggfunc="first",
@@ -256,8 +266,15 @@ def heatmap(cells: pd.DataFrame, *, lang: str, scale: float = 100,
             ax.text(j, i, f"{v:.{digits}f}", ha="center", va="center", fontsize=7,
                     color="black" if light else "white")
     ax.set_xticks(range(grid.shape[1]), [shorten(c, 20) for c in grid.columns])
+    # indicator names in full (a smaller font, not a cut): the columns are few
     ax.set_yticks(range(grid.shape[0]), [shorten(r, label_limit) for r in grid.index])
+    for tick in ax.get_yticklabels():
+        tick.set_fontsize(_label_size(tick.get_text()))
     ax.tick_params(axis="x", labeltop=True, labelbottom=False, length=0)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    if caption:
+        ax.set_xlabel(textwrap.fill(caption, 110), fontsize=7.5, loc="left")
     ax.grid(False)
     ax.spines[:].set_visible(False)
     # An inset colour bar belongs to the axes, so the chart stays one panel (`fit_margins`).
@@ -435,4 +452,57 @@ def band_bars(shares: pd.DataFrame, *, lang: str, scale: float = 100) -> Chart:
     ax.set_xlabel(i18n.t("chart.share_pct", lang))
     ax.grid(False)
     fig.legend(loc="outside lower center", ncols=4)
+    return fig
+
+
+FLAG_COLOURS = {"below": HIGHLIGHT, "above": REGION}
+
+
+def dot_with_ci(points: pd.DataFrame, *, lang: str, reference: float | None = None,
+                reference_label: str | None = None, value_label: str | None = None,
+                scale: float = 1, label_limit: int = 30) -> Chart:
+    """Dots with 95 % intervals against a reference line, e.g. each district's mean score
+    against its province's. Rows keep the given order, drawn top to bottom; the axis zooms to
+    the intervals (a dot, unlike a bar, needs no zero).
+
+    points: columns label, value, ci_low, ci_high (per cent by default); optional n (beside
+    the label) and flag ('below' / 'above': the interval lies wholly on that side of the
+    reference; drawn in colour and named in the legend).
+    """
+    _require(points, ["label", "value", "ci_low", "ci_high"], "dot_with_ci")
+    rows = points.reset_index(drop=True)
+    fig = new_figure(0.24 * len(rows) + 1.2)
+    ax = fig.subplots()
+    y = np.arange(len(rows))[::-1]
+    value, low, high = (rows[c].to_numpy(float) * scale for c in ("value", "ci_low", "ci_high"))
+    flags = rows["flag"] if "flag" in rows else pd.Series([None] * len(rows))
+    colours = [FLAG_COLOURS.get(f, NATIONAL) for f in flags]
+    has_ci = ~np.isnan(low) & ~np.isnan(high)
+    ax.hlines(y[has_ci], low[has_ci], high[has_ci], colors=np.array(colours)[has_ci],
+              linewidth=1.4)
+    ax.scatter(value, y, s=22, color=colours, zorder=3, edgecolors="white", linewidths=0.5)
+    handles = []
+    if reference is not None:
+        ax.axvline(reference * scale, color="black", linestyle="--", linewidth=0.9)
+        handles.append(Line2D([], [], color="black", linestyle="--", linewidth=0.9,
+                              label=reference_label))
+    handles += [Line2D([], [], marker="o", color=FLAG_COLOURS[f], linewidth=1.4,
+                       label=i18n.t(f"chart.clearly_{f}", lang))
+                for f in FLAG_COLOURS if (flags == f).any()]
+    labels = [shorten(s, label_limit) for s in rows["label"]]
+    if "n" in rows:
+        labels = [f"{s} ({i18n.t('chart.n_equals', lang, n=i18n.fmt_num(n))})"
+                  for s, n in zip(labels, rows["n"], strict=True)]
+    ax.set_yticks(y, labels, fontsize=8 if len(rows) <= 25 else 7)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    shown = np.concatenate([value, low[has_ci], high[has_ci],
+                            [] if reference is None else [reference * scale]])
+    shown = shown[~np.isnan(shown)]
+    if len(shown):
+        margin = 0.08 * (shown.max() - shown.min()) + 0.5
+        ax.set_xlim(max(0.0, shown.min() - margin), min(100.0, shown.max() + margin))
+    ax.set_xlabel(value_label or i18n.t("chart.score_pct", lang))
+    ax.grid(axis="y", visible=False)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     return fig

@@ -28,26 +28,32 @@ CMAP = "viridis"  # sequential, colour-blind safe, and no grey that could pass f
 NO_DATA = "#BDBDBD"
 NOT_ASSESSED = "#E6E6E6"
 TILE_INCH = 0.46
-MAX_LABEL_CHARS = 8  # Thai base characters that fit a tile at the normal label size
+MAX_LABEL_CHARS = 8  # Thai base characters that fit a tile's line at the normal label size
 
 
 @cache
 def province_grid() -> pd.DataFrame:
-    """The grid: province_code, row (0 = north), col (0 = west), abbr_en, label_th."""
+    """The grid: province_code, row (0 = north), col (0 = west), abbr_en, label_th (the
+    official name, on two lines where the CSV's wrap_th says so)."""
     with GRID_CSV.open(encoding="utf-8") as fh:
-        grid = pd.read_csv(fh, comment="#", dtype={"province_code": str, "short_th": str},
+        grid = pd.read_csv(fh, comment="#", dtype={"province_code": str, "wrap_th": str},
                            keep_default_na=False)
     names = {p.code: p.name_th for p in geo.all_provinces(include_bangkok=True)}
-    label_th = [short or names[code] for code, short in zip(grid["province_code"],
-                                                            grid["short_th"], strict=True)]
-    return grid.drop(columns="short_th").assign(label_th=label_th)
+    for code, wrap in zip(grid["province_code"], grid["wrap_th"], strict=True):
+        if wrap and wrap.replace("|", "") != names[code]:
+            raise ValueError(f"{GRID_CSV}: wrap_th of province {code} is not its official name "
+                             f"{names[code]}")
+    label_th = [wrap.replace("|", "\n") if wrap else names[code]
+                for code, wrap in zip(grid["province_code"], grid["wrap_th"], strict=True)]
+    return grid.drop(columns="wrap_th").assign(label_th=label_th)
 
 
 def _tile_label(row, lang: str) -> tuple[str, float]:
     """The tile's text and font size: Thai names shrink to fit, English codes do not need to."""
     if lang == "en":
         return row.abbr_en, 6.5
-    base = sum(unicodedata.category(ch) != "Mn" for ch in row.label_th)  # marks take no width
+    base = max(sum(unicodedata.category(ch) != "Mn" for ch in line)  # marks take no width
+               for line in row.label_th.split("\n"))
     return row.label_th, 6.5 * min(1.0, MAX_LABEL_CHARS / base)
 
 
@@ -69,11 +75,11 @@ def province_map(values: pd.DataFrame, value: str = "value", *, lang: str,
                  cmap: str = CMAP) -> Chart:
     """Every province as a tile coloured by `value` (per-province frame: province_code, value).
 
-    Bangkok (not an LAO, never assessed) is drawn light grey and hatched; a province without a
+    Bangkok (a special-form LAO outside DLA's assessment) is drawn light grey and hatched; a province without a
     value (missing row or NaN) mid grey; both are named in the legend. `label` titles the
     colour bar (default: the column name). `highlight`: province(s) by code or name, outlined
     in the accent colour. vmin/vmax fix the colour scale (default: the data's range). Tiles
-    carry the short Thai name (lang 'th') or this project's three-letter code ('en'); each
+    carry the official Thai name (lang 'th') or this project's three-letter code ('en'); each
     tile's patch has gid 'province-<code>' (tests and SVG consumers find it by that).
     """
     missing = [c for c in ("province_code", value) if c not in values.columns]

@@ -14,7 +14,7 @@ import pandas as pd
 from lpa_analysis import reference
 from lpa_analysis.i18n import fmt_num, t, year_label
 from lpa_analysis.processed import DEFAULT_PROCESSED, Processed, load_processed
-from lpa_analysis.report.base import ReportBase, findings_counts
+from lpa_analysis.report.base import ReportBase, findings_counts, reconciliation_named
 from lpa_analysis.schema import to_be_year
 
 
@@ -22,7 +22,7 @@ from lpa_analysis.schema import to_be_year
 class AuditReport(ReportBase):
     """The auditor's view of a year: input fingerprints, the quality gate, every mismatch with
     published results, the composite-indicator audit, rank stability, and the published run's
-    manifest (when `reports/<year>/manifest.json` exists)."""
+    manifest (when `reports/<year>/<lang>/manifest.json` exists)."""
 
     year: int
     lang: str
@@ -43,7 +43,8 @@ class AuditReport(ReportBase):
             "gate_counts": pd.DataFrame([{"table": k, **v} for k, v in sorted(counts.items())]),
             "quality": findings_counts(self.processed.quality_findings),
             "quarantine": self.processed.quarantine,
-            "reconciliation": self.processed.reconciliation,
+            "reconciliation": reconciliation_named(self.processed.reconciliation,
+                                                   self.processed.scored_laos, self.lang),
             "alpha": self.reference["alpha"],
             "correlations": composite.dimension_correlations(self.processed.scored_laos),
             "rank_stability": ranks.sort_values("rank_sens_width", ascending=False).head(50),
@@ -69,7 +70,8 @@ class AuditReport(ReportBase):
 def audit_report(year: int = 2566, *, lang: str = "th", processed_dir: str | Path = DEFAULT_PROCESSED,
                  reports_dir: str | Path = "reports") -> AuditReport:
     year = to_be_year(year)
-    manifest_path = Path(reports_dir) / str(year) / "manifest.json"
+    # the layout of runs.lang_dir (runs sits above the report layer)
+    manifest_path = Path(reports_dir) / str(year) / lang / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) \
         if manifest_path.is_file() else None
     return AuditReport(year=year, lang=lang, processed=load_processed(year, processed_dir),

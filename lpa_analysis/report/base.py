@@ -7,6 +7,7 @@ two class attributes, `TEXTS` and `CHARTS` (name → method), at the end of its 
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,18 +15,20 @@ from typing import Callable, ClassVar
 
 import pandas as pd
 
-from lpa_analysis import __version__, i18n
+from lpa_analysis import __version__, geo, i18n
 from lpa_analysis.files import write_csv
 from lpa_analysis.i18n import t
 from lpa_analysis.processed import Processed
+from lpa_analysis.report import mainpoints
 from lpa_analysis.provenance import document_date, git_state, without_paths
-from lpa_analysis.schema import DIM_PCT, LaoType
+from lpa_analysis.report import release
+from lpa_analysis.schema import DIM_PCT, LaoType, Release, display_name
 
 # What the report shows of each table (the CSV keeps every column). Missing: all columns.
 DISPLAY_COLUMNS = {
     "pass_rate": ["label", "n", "passed", "rate", "ci_low", "ci_high"],
-    "top_bottom": ["rank_province", "lao_code", "name", "lao_type", "overall_pct", "band"],
-    "movers": ["direction", "rank", "lao_code", "name_th", "lao_type",
+    "top_bottom": ["rank_province", "lao_code", "name", "district", "overall_pct", "band"],
+    "movers": ["direction", "rank", "lao_code", "name",  # the name's prefix gives the type
                "comparable_overall_previous", "comparable_overall", "change"],
     "quality": ["table", "check", "severity", "count"],
     "dimensions": ["level", "measure", "n", "mean", "median", "q1", "q3"],
@@ -42,9 +45,12 @@ DISPLAY_COLUMNS = {
               "rank_boot_low", "rank_boot_high"],
     "funnel": ["measure", "province_code", "province", "n", "value", "target", "z_adj", "lo95",
                "hi95", "lo998", "hi998", "flag"],
-    "integrity": ["province_code", "n", "mean_gap", "ci_low", "ci_high", "leniency",
+    "integrity": ["province_code", "province", "n", "mean_gap", "ci_low", "ci_high", "leniency",
                   "leniency_ci_low", "leniency_ci_high", "flag"],
-    "laos": ["lao_code", "name", *DIM_PCT, "overall_pct", "band",
+    # the intervals of the mean (the chart) are in districts.csv: ten columns overflow A4
+    "districts": ["district", "n", "passed", "pass_rate", "ci_low", "ci_high", "mean_overall",
+                  "weakest_dimension"],
+    "laos": ["lao_code", "name", "district", *DIM_PCT, "overall_pct", "band",
              "rank_province", "comparable_overall", "change"],  # fits A4; the CSV has all
     "provinces": ["province_code", "province", "n", "passed", "rate", "ci_low", "ci_high",
                   "mean_overall"],
@@ -52,11 +58,25 @@ DISPLAY_COLUMNS = {
     "regions": ["region", "n", "passed", "rate", "ci_low", "ci_high"],
     "alpha": ["scale", "group", "n_items", "n", "alpha", "std_alpha", "note"],
     "pca": ["component", "eigenvalue", "explained", "cumulative"],
-    "team_effect": ["province_code", "n", "estimate", "ci_low", "ci_high", "p_holm", "flag"],
-    "reconciliation": ["lao_code", "field", "published", "recomputed", "difference"],
+    "reconciliation": ["lao_code", "name", "province", "field", "published", "recomputed",
+                       "difference"],
+    "team_effect": ["province_code", "province", "n", "estimate", "ci_low", "ci_high", "p_holm",
+                    "flag"],
+    "outlier_indicators": ["indicator_id", "n", "n_not_applicable", "share_zero", "mean", "sd",
+                           "skewness", "kurtosis"],
+    "quarantine": ["table", "source_row", "lao_code", "indicator_id", "reasons"],
 }
-PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest", "difference",
-                      "explained", "cumulative", "share_self_higher"}
+# Proportions (0–1) that people read as per cent (×100, under a "%" / "ร้อยละ" header): every
+# table and the XLSX follow this one rule.
+PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest",
+                      "explained", "cumulative", "share_self_higher", "share_zero",
+                      "share_not_applicable",
+                      "pass_rate", "region_pass_rate", "national_pass_rate"}
+# Proportions of one table only: elsewhere the same name is in points (reconciliation).
+TABLE_PROPORTIONS = {"indicators": {"difference"}, "heatmap": {"attainment"},
+                     # an indicator's attainment: mean and SD of proportions of full marks
+                     "indicator_distribution": {"mean", "sd"},
+                     "outlier_indicators": {"mean", "sd"}}
 # Rows a report shows of a long table (a boolean mask over the machine-readable table).
 DISPLAY_ROWS = {
     "integrity": lambda d: d["highlight"].astype("boolean") | d["flag"].notna(),
@@ -68,10 +88,12 @@ DISPLAY_ROWS = {
 }
 # Columns holding codes that people should read as words (see _Report._code_label).
 CODED_COLUMNS = {"measure", "measure_a", "measure_b", "level", "direction", "group",
-                 "group_a", "group_b", "note", "test_note", "flag", "scale"}
+                 "group_a", "group_b", "note", "test_note", "flag", "scale",
+                 "weakest_dimension", "point", "item"}
 LAO_TYPE_VALUES = {t.value for t in LaoType}
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
-PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators"}
+PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators",
+                        "districts", "summary"}
 # The kind of number a column holds, which says how it is written (i18n.NUMBER_FORMATS): named
 # columns here, the rest by rule in `column_kind`.
 COLUMN_KINDS = {
@@ -113,6 +135,86 @@ def excel_formats(frame: pd.DataFrame) -> list[str | None]:
     """The Excel number format of each column, in order (None: text)."""
     kinds = [column_kind(c, frame[c]) for c in frame.columns]
     return [i18n.NUMBER_FORMATS[k][1] if k else None for k in kinds]
+
+
+def header_html(header) -> str:
+    """A column header that wraps only at its spaces: Chromium breaks Thai inside words it
+    does not know (ธร/รมาภิ/บาล), so each space-separated part is kept whole (lpa.css)."""
+    return " ".join(f'<span class="lpa-nobr">{html.escape(part)}</span>'
+                    for part in str(header).split(" "))
+
+
+def says_percent(header: str) -> bool:
+    """Whether a column header already says its values are per cent."""
+    return "ร้อยละ" in header or "(%)" in header or "per cent" in header.lower()
+
+
+def sheet_label(name: str, lang: str) -> str:
+    """A table's sheet name in the workbook: its `sheet.<name>` message, else the name."""
+    key = f"sheet.{name}"
+    return t(key, lang) if key in i18n.messages() else name
+
+
+def reconciliation_named(recon: pd.DataFrame, laos: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The reconciliation with each LAO's name (type prefix) and province, for people and the
+    CSV; the province comes from the code (digits 2–3), so an LAO never scored has one too."""
+    names = laos.drop_duplicates("lao_code").set_index("lao_code")
+    named = recon.copy()
+    named["name"] = [display_name(names.at[c, "name_th"], names.at[c, "lao_type"])
+                     if c in names.index else None for c in named["lao_code"]]
+    named["province_code"] = named["lao_code"].astype("string").str[1:3]
+    named["province"] = [_province_or_none(c, lang) for c in named["province_code"]]
+    return named
+
+
+def _province_or_none(code, lang: str) -> str | None:
+    found = geo.find_province(code) if isinstance(code, str) else None
+    return i18n.province_label(found, lang) if found else None
+
+
+def _reconciled_value(field: str, value, lang: str):
+    """A published or recomputed value as people read it: 2 decimals, yes/no, band names."""
+    if not isinstance(value, str) or value in ("", "nan", "None"):
+        return i18n.MISSING
+    if field == "lao_code":  # the code, on the side that has the LAO
+        return value
+    if field == "passed":
+        return t("value.yes" if str(value) == "True" else "value.no", lang)
+    if field == "band":
+        return i18n.band_label(str(value), lang)
+    return i18n.fmt_as(float(value), "measure")
+
+
+def _reconciliation_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = frame.copy()
+    for column in ("published", "recomputed"):
+        out[column] = [_reconciled_value(f, v, lang) for f, v in zip(frame["field"], frame[column])]
+    out["field"] = [_reconciled_field(f, lang) for f in frame["field"]]
+    return out
+
+
+def _reconciled_field(field: str, lang: str) -> str:
+    if field == "lao_code":  # an LAO published or scored, not both
+        return t("reconciliation.only_one_side", lang)
+    if field in DIM_PCT:  # short names keep the table on the page
+        return i18n.dimension_label(int(field[1]), lang, short=True)
+    return t(f"col.{field}", lang)
+
+
+def _quality_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Findings counts in words: the input file, the rule's message, the severity."""
+    out = frame.copy()
+    for column, key in (("table", "quality.table"), ("check", "rule"),
+                        ("severity", "quality.severity")):
+        if column in out:
+            out[column] = [t(f"{key}.{v}", lang) if f"{key}.{v}" in i18n.messages() else v
+                           for v in out[column]]
+    return out
+
+
+# Tables whose codes become words before anything else (name → function(frame, lang)).
+WORDED_TABLES = {"reconciliation": _reconciliation_words, "quality": _quality_words,
+                 "quarantine": _quality_words}
 
 
 def findings_counts(findings: pd.DataFrame) -> pd.DataFrame:
@@ -168,12 +270,36 @@ class ReportBase:
         """The year's pass mark, from its framework."""
         return self.processed.framework.pass_threshold
 
+    @property
+    def release(self) -> Release:
+        """The data's release metadata (dataset.yml as the build recorded it)."""
+        return self.processed.release
+
+    def release_html(self) -> str:
+        """The cover's release metadata, the PDF footer line and, for synthetic data, the
+        watermark on every page: the notebook's first cell displays it under the title."""
+        return release.release_html(self.release, self.lang)
+
     def heading(self, key: str, level: int = 2) -> str:
-        return "#" * level + " " + t(f"section.{key}", self.lang)
+        """A section heading; a section (level 2) opens with one plain sentence saying what it
+        means for the reader (messages lead.<KIND>.<key>), the methods come after."""
+        heading = "#" * level + " " + t(f"section.{key}", self.lang)
+        lead = f"lead.{self.KIND}.{key}"
+        if level == 2 and lead in i18n.messages():
+            return f"{heading}\n\n{t(lead, self.lang)}"
+        return heading
 
     # Section registry, filled by each report kind: name → method returning lines / a Chart.
     TEXTS: ClassVar[dict[str, Callable]] = {}
     CHARTS: ClassVar[dict[str, Callable]] = {}
+    # The report kind (lead sentences: lead.<KIND>.<section>) and the terms its glossary
+    # explains (messages glossary.<term>.term / .text), in the order the glossary lists them.
+    KIND: ClassVar[str] = ""
+    GLOSSARY: ClassVar[tuple[str, ...]] = ()
+
+    def _text_glossary(self) -> list[str]:
+        """The glossary (คำอธิบายศัพท์) at the end: every technical term the report uses."""
+        return mainpoints.glossary_lines(self.GLOSSARY, self.processed.framework, self.lang)
 
     def text(self, section: str) -> str:
         """The generated paragraph of a section (`TEXTS[section]`), as Markdown."""
@@ -188,7 +314,12 @@ class ReportBase:
         """A table as people read it: chosen columns, proportions as per cent, names instead
         of codes, localised headers. Numbers stay exact numbers (the XLSX formats them, `show`
         writes them)."""
-        return self._localised(self._people_values(name))
+        return self._localised(self._people_values(name), name)
+
+    def _proportions(self, name: str) -> set[str]:
+        """The columns of a table that hold proportions, shown ×100 under a per-cent header."""
+        return PROPORTION_COLUMNS | TABLE_PROPORTIONS.get(name, set()) | (
+            {"ci_low", "ci_high"} if name in PROPORTION_CI_TABLES else set())
 
     def _people_values(self, name: str) -> pd.DataFrame:
         """`people_table` with the machine-readable headers, which say how each column is
@@ -198,8 +329,9 @@ class ReportBase:
         if columns:
             frame = frame[[c for c in columns if c in frame]]
         frame = frame.copy()
-        proportions = PROPORTION_COLUMNS | (
-            {"ci_low", "ci_high"} if name in PROPORTION_CI_TABLES else set())
+        proportions = self._proportions(name)
+        if name in WORDED_TABLES:
+            frame = WORDED_TABLES[name](frame, self.lang)
         yes, no = t("value.yes", self.lang), t("value.no", self.lang)
         for column in frame.columns:
             if column in proportions:
@@ -210,18 +342,44 @@ class ReportBase:
                 frame[column] = frame[column].map({True: yes, False: no})
         return frame
 
-    def _localised(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def _localised(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Localised headers; every per-cent column's header says so (PROPORTION_COLUMNS)."""
         people = i18n.localise_table(frame, self.lang, strict=False)
-        # the dimension names are long: in a wide table the short ones keep it on the page
-        short = {i18n.table_headers([c], self.lang, strict=False)[c]:
-                 i18n.dimension_label(int(c[1]), self.lang, short=True) + " (%)"
-                 for c in frame.columns if c in DIM_PCT}
-        return people.rename(columns=short)
+        percent = self._proportions(name)
+        headers = []
+        for column, header in zip(frame.columns, people.columns, strict=True):
+            if column in DIM_PCT:  # the long names would push a wide table off the page
+                header = i18n.dimension_label(int(column[1]), self.lang, short=True) + " (%)"
+            elif column in percent and not says_percent(header):
+                header = f"{header} (%)"
+            elif column in ("median_a", "median_b"):
+                header = self._year_header(name, column[-1]) or header
+            headers.append(header)
+        people.columns = headers
+        return people
+
+    def _year_header(self, name: str, side: str) -> str | None:
+        """A change table's median of one of its years, headed with that year ('ค่ามัธยฐาน ปี
+        2565'), or earlier/later year when the table spans several pairs; None for a table
+        without years (the pairwise table's median_a is a group's)."""
+        table = self.tables.get(name)
+        if table is None or f"year_{side}" not in table:
+            return None
+        years = table[f"year_{side}"].dropna().unique()
+        if len(years) == 1:
+            return t("col.median_year", self.lang, year=i18n.year_label(years[0], self.lang))
+        return t(f"col.median_{'earlier' if side == 'a' else 'later'}", self.lang)
 
     def _code_label(self, code):
         """Words for the codes that tables carry: measures, levels, directions, types, notes."""
         if not isinstance(code, str):
             return code
+        if f"main_points.point.{code}" in i18n.messages():  # which main point a row is behind
+            return t(f"main_points.point.{code}", self.lang)
+        if f"band.{code}" in i18n.messages():  # the main points' band rows
+            return i18n.band_label(code, self.lang)
+        if code in geo.REGION_TH:  # the national main points' region rows
+            return i18n.region_label(code, self.lang)
         if code in LAO_TYPE_VALUES:
             return i18n.lao_type_label(code, self.lang, short=True)
         if f"note.{code}" in i18n.messages():
@@ -254,8 +412,9 @@ class ReportBase:
         total = len(frame)
         if rows is not None:
             frame = frame.head(rows)
-        people = self._localised(written(frame))
-        styled = people.style.hide(axis="index").format(na_rep=i18n.MISSING, escape="html")
+        people = self._localised(written(frame), name)
+        styled = (people.style.hide(axis="index").format(na_rep=i18n.MISSING, escape="html")
+                  .format_index(header_html, axis="columns"))
         if len(frame) < total:  # say so: the sentence above may count rows not shown here
             styled = styled.set_caption(t("table.first_rows", self.lang, name=name,
                                           shown=i18n.fmt_num(len(frame)),
@@ -272,9 +431,10 @@ class ReportBase:
         for name, frame in self.tables.items():
             write_csv(frame, folder / f"{name}.csv")
         values = {name: self._people_values(name) for name in self.tables}
-        write_workbook({name: self._localised(frame) for name, frame in values.items()},
+        write_workbook({sheet_label(name, self.lang): self._localised(frame, name)
+                        for name, frame in values.items()},
                        folder / "tables.xlsx", date=document_date(self.year),
-                       number_formats={name: excel_formats(frame)
+                       number_formats={sheet_label(name, self.lang): excel_formats(frame)
                                        for name, frame in values.items()})
         (folder / "reproducibility.json").write_text(
             json.dumps(self.reproducibility(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",

@@ -64,8 +64,11 @@ def is_assessment_effect(flag: pd.Series) -> pd.Series:
     return flag.astype("string").str.endswith(ASSESSMENT_SUFFIX).fillna(False).astype(bool)
 
 
-def ranks_method_note(lang: str) -> str:
+def ranks_method_note(lang: str, *, provinces: bool = True) -> str:
+    """How the rank intervals are made; `provinces`: with the province rank intervals (the
+    national league table), else the LAOs' only (the province report)."""
     tail = 100 * (1 - RANK_INTERVAL) / 2
-    return t("method.ranks", lang, n_draws=fmt_num(RANK_DRAWS),
+    return t("method.ranks" if provinces else "method.ranks_laos", lang,
+             n_draws=fmt_num(RANK_DRAWS),
              perturbation=f"{100 * RANK_PERTURBATION:g}", low=f"{tail:g}",
              high=f"{100 - tail:g}", level=f"{100 * RANK_INTERVAL:g}")

@@ -10,13 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from lpa_analysis import i18n, plots, reference, stats
-from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, t, year_label
+from lpa_analysis.i18n import fmt_num, fmt_p, fmt_pct, fmt_signed, t, year_label
 from lpa_analysis.processed import DEFAULT_PROCESSED, Processed, load_processed
-from lpa_analysis.report import benchmarking
+from lpa_analysis.report import benchmarking, mainpoints
 from lpa_analysis.report.base import (
     ReportBase, change_basis_text, change_numbers, findings_counts, published_method_change_text,
+    reconciliation_named,
 )
-from lpa_analysis.schema import to_be_year
+from lpa_analysis.schema import DIM_PCT, to_be_year
 from lpa_analysis.settings import RANK_INTERVAL
 from lpa_analysis.stats._common import MISSING_YEAR
 
@@ -45,6 +46,7 @@ class NationalReport(ReportBase):
         from lpa_analysis.stats import composite
 
         return {
+            "main_points": self.main_points_table(),
             "summary": stats.pass_rate(self.national).assign(
                 mean_overall=self.national["overall_pct"].mean(),
                 n_provinces=self.national["province_code"].nunique()),
@@ -62,8 +64,9 @@ class NationalReport(ReportBase):
             "correlations": composite.dimension_correlations(self.national),
             "alpha": self.reference["alpha"],
             "pca": composite.pca_dimensions(self.national),
-            "team_effect": self.reference["team_effect"],
-            "reconciliation": self.processed.reconciliation,
+            "team_effect": self._with_province(self.reference["team_effect"]),
+            "reconciliation": reconciliation_named(self.processed.reconciliation,
+                                                   self.national, self.lang),
             "quality": findings_counts(self.processed.quality_findings),
         }
 
@@ -75,6 +78,12 @@ class NationalReport(ReportBase):
         table = rates.merge(means, on="province_code", how="left")
         table.insert(1, "province", self._province_labels(table["province_code"]))
         return table
+
+    def _with_province(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A per-province table with the province's name beside its code."""
+        named = table.copy()
+        named.insert(1, "province", self._province_labels(named["province_code"]))
+        return named
 
     def funnel_table(self) -> pd.DataFrame:
         """The reference funnel table (mean overall score, then pass rate), province names
@@ -90,6 +99,107 @@ class NationalReport(ReportBase):
 
     def title(self) -> str:
         return "# " + t("report.national.title", self.lang, year=year_label(self.year, self.lang))
+
+    # -- main points (page 1): the figures first, as a table; the bullets are read from it --
+    def main_points_table(self) -> pd.DataFrame:
+        """Every number of the main points, one row each (mainpoints.MAIN_POINTS_COLUMNS)."""
+        national = stats.pass_rate(self.national).iloc[0]
+        regions = stats.pass_rate(self.national, by="region")
+        dims = stats.describe(self.national)
+        weakest_dim = dims[dims["measure"].isin(DIM_PCT)].nsmallest(1, "mean")
+        indicators = self.reference["indicator_distribution"]
+        weakest = indicators[~indicators["pilot"].astype(bool)].dropna(subset=["mean"])
+        weakest = weakest.nsmallest(3, "mean")
+        names = {i.id: i.name_th if self.lang == "th" else i.name_en
+                 for i in self.processed.framework.indicators}
+        below = self.national[~self.national["passed"].astype(bool)]
+        below = (below.groupby("province_code").size().rename("count").reset_index()
+                 .sort_values(["count", "province_code"], ascending=[False, True]))
+        sizes = self.national.groupby("province_code").size()
+        label = t("chart.national", self.lang)
+        rows = [
+            mainpoints.rate_row("pass_rate", "national", None, label, national,
+                                min_score=self.pass_mark),
+            *self._main_points_change(),
+            *(row for region, frame in self.national.groupby("region", sort=True)
+              for row in mainpoints.band_rows(frame, "region",
+                                              i18n.region_label(region, self.lang),
+                                              self.processed.framework)),
+            *mainpoints.band_rows(self.national, "national", label, self.processed.framework),
+            *(mainpoints.rate_row("regions", "region", r["region"],
+                                  i18n.region_label(r["region"], self.lang), r)
+              for r in regions.to_dict("records")),
+            *({"point": "weakest_dimension", "level": "national", "item": r["measure"],
+               "label": i18n.dimension_label(int(r["measure"][1]), self.lang), "n": r["n"],
+               "percent": r["mean"]} for r in weakest_dim.to_dict("records")),
+            *({"point": "weakest_indicators", "level": "national", "item": r["indicator_id"],
+               "label": names.get(r["indicator_id"]), "n": r["n"], "percent": 100 * r["mean"]}
+              for r in weakest.to_dict("records")),
+            *({"point": "below_pass_mark", "level": "province", "item": r["province_code"],
+               "label": i18n.province_label(r["province_code"], self.lang),
+               "n": sizes[r["province_code"]], "count": r["count"]}
+              for r in below.to_dict("records")),
+        ]
+        return mainpoints.main_points_frame(rows)
+
+    def _main_points_change(self) -> list[dict]:
+        """The change of the overall score from the previous year on that pair of years'
+        comparable basis (tables["year_change"]: Hodges–Lehmann estimate of the typical change)."""
+        change = self.reference["year_change"]
+        change = change[(change["year_b"] == self.year) & (change["measure"] == "overall_pct")]
+        return [{"point": "change", "level": "national", "item": "overall_pct",
+                 "label": f"{year_label(r['year_a'], self.lang)}–"
+                          f"{year_label(r['year_b'], self.lang)}",
+                 "n": r["n_pairs"], "change": r["hl_estimate"]}
+                for r in change.to_dict("records") if pd.notna(r["hl_estimate"])]
+
+    def _main_points_bullets(self) -> list[str]:
+        mp, lang = self.tables["main_points"], self.lang
+        nation = mp[mp["point"] == "pass_rate"].iloc[0]
+        bullets = [t("main_points.national_pass_rate", lang, passed=fmt_num(nation["count"]),
+                     n=fmt_num(nation["n"]), threshold=f"{self.pass_mark:g}",
+                     rate=fmt_pct(nation["percent"]))]
+        change = mp[mp["point"] == "change"]
+        earlier = [y for y in self.history if y < self.year]
+        if not earlier:
+            bullets.append(t("main_points.first_year", lang))
+        elif change.empty:
+            bullets.append(t("main_points.not_comparable", lang,
+                             previous_year=year_label(max(earlier), lang)))
+        else:
+            bullets.append(t("main_points.national_change", lang,
+                             previous_year=year_label(max(earlier), lang),
+                             n_pairs=fmt_num(change.iloc[0]["n"]),
+                             change=fmt_signed(change.iloc[0]["change"], 2)))
+        bands = mp[(mp["point"] == "bands") & (mp["level"] == "national")]
+        bullets.append(t("main_points.bands", lang, bands=mainpoints.bands_text(bands, lang)))
+        bullets.append(mainpoints.spread_text(mp[mp["point"] == "regions"],
+                                              "main_points.regions", lang))
+        dim = mp[mp["point"] == "weakest_dimension"].iloc[0]
+        indicators = mp[mp["point"] == "weakest_indicators"]
+        bullets.append(t("main_points.national_weakest", lang, dimension=dim["label"],
+                         mean=fmt_pct(dim["percent"]),
+                         indicators=", ".join(t("main_points.indicator", lang, id=i, name=n,
+                                                attainment=fmt_pct(a)) for i, n, a in
+                                              zip(indicators["item"], indicators["label"],
+                                                  indicators["percent"]))))
+        below = mp[mp["point"] == "below_pass_mark"]
+        if below.empty:
+            bullets.append(t("main_points.national_below_none", lang))
+        else:
+            listed = below.head(mainpoints.NAMES_LISTED)
+            bullets.append(t("main_points.national_below", lang,
+                             n=fmt_num(below["count"].sum()), n_provinces=fmt_num(len(below)),
+                             provinces=", ".join(t("main_points.province_count", lang,
+                                                   province=p, count=fmt_num(c))
+                                                 for p, c in zip(listed["label"],
+                                                                 listed["count"]))))
+        return bullets
+
+    def main_points(self) -> mainpoints.MainPoints:
+        """The box on page 1: the main points and the headline chart (bands by region)."""
+        return mainpoints.MainPoints(self.lang, self._main_points_bullets(),
+                                     self.chart("main_points"))
 
     def _text_summary(self) -> list[str]:
         s = self.tables["summary"].iloc[0]
@@ -120,8 +230,7 @@ class NationalReport(ReportBase):
                 lines.append(t("trend.too_few_pairs", self.lang, **years))
                 continue
             lines.append(t("trend.national_change", self.lang, **years,
-                           n_pairs=fmt_num(row["n_pairs"]), **change_numbers(row),
-                           p=fmt_p(row["p_value"])))
+                           n_pairs=fmt_num(row["n_pairs"]), **change_numbers(row)))
         changed = overall[overall["overall_method_a"].notna()
                           & (overall["overall_method_a"] != overall["overall_method_b"])]
         # the regions' trend chart shows published scores
@@ -138,7 +247,6 @@ class NationalReport(ReportBase):
         assessment = mean[benchmarking.is_assessment_effect(mean["flag"])]
         passing = benchmarking.measure_rows(outside, benchmarking.PASS_MEASURE)
         return [t("benchmarking.funnel_intro", self.lang),
-                benchmarking.dispersion_sentence(funnel, self.lang),
                 t("national.outside", self.lang, n=fmt_num(len(mean)),
                   provinces=self._listed(mean)),
                 *([t("national.outside_assessment", self.lang, n=fmt_num(len(assessment)),
@@ -146,9 +254,41 @@ class NationalReport(ReportBase):
                 t("national.outside_pass", self.lang, n=fmt_num(len(passing)),
                   provinces=self._listed(passing))]
 
+    def _text_method_notes(self) -> list[str]:
+        """The methods appendix: how scores, bands, intervals, funnels and ranks are made."""
+        framework = self.processed.framework
+        bands = t("method.bands", self.lang, threshold=f"{framework.pass_threshold:g}",
+                  bands=mainpoints.band_cutoffs_text(framework, self.lang))
+        return [f"- {t('method.scores', self.lang, threshold=fmt_num(framework.pass_threshold))}",
+                f"- {bands}",
+                *(f"- {t(k, self.lang)}" for k in ("method.ci", "method.funnel")),
+                f"- {benchmarking.dispersion_sentence(self.tables['funnel'], self.lang)}",
+                f"- {benchmarking.ranks_method_note(self.lang)}",
+                f"- {t('method.years', self.lang)}",
+                *(f"- {line}" for line in self._change_tests())]
+
+    def _change_tests(self) -> list[str]:
+        """The test of each pair of years' change (tables["year_change"], overall score), for
+        the method notes: the trend section says what they mean."""
+        overall = self.tables["year_change"]
+        overall = overall[(overall["measure"] == "overall_pct") & overall["p_value"].notna()
+                          & overall["hl_ci_low"].notna()]
+        return [t("method.change_test", self.lang,
+                  previous_year=year_label(r["year_a"], self.lang),
+                  year=year_label(r["year_b"], self.lang), n_zero=fmt_num(r["n_zero"]),
+                  n_changed=fmt_num(r["n_pairs"] - r["n_zero"]), **change_numbers(r),
+                  p=fmt_p(r["p_value"])) for r in overall.to_dict("records")]
+
     @staticmethod
     def _listed(rows: pd.DataFrame) -> str:
         return ", ".join(rows["province"]) or "–"
+
+    def _chart_main_points(self):
+        """The headline chart: bands of each region and the nation."""
+        mp = self.tables["main_points"]
+        bands = mp[mp["point"] == "bands"]
+        return plots.band_bars(bands.assign(band=bands["item"], share=bands["percent"]),
+                               lang=self.lang, scale=1)
 
     def _chart_map(self):
         values = self.tables["provinces"].assign(value=lambda d: 100 * d["rate"])
@@ -187,18 +327,36 @@ class NationalReport(ReportBase):
         return plots.trend_lines(trend, lang=self.lang, pass_mark=self.pass_mark)
 
     def _chart_correlations(self):
+        return plots.heatmap(self.correlation_cells(), lang=self.lang, scale=1,
+                             value_label=t("chart.spearman_rho", self.lang),
+                             title=t("chart.correlations_title", self.lang),
+                             caption=t("chart.correlations_caption", self.lang))
+
+    def correlation_cells(self) -> pd.DataFrame:
+        """The dimensions' correlation matrix as heatmap cells: rows and columns in the same
+        (dimension) order, 1 on the diagonal."""
         corr = self.tables["correlations"]
         both = pd.concat([corr, corr.rename(columns={"measure_a": "measure_b",
                                                      "measure_b": "measure_a"})])
-        label = {f"d{d}_pct": i18n.dimension_label(d, self.lang, short=True) for d in range(1, 6)}
-        cells = both.assign(row=both["measure_a"].map(label), col=both["measure_b"].map(label),
-                            value=both["rho"])
-        return plots.heatmap(cells, lang=self.lang, scale=1, value_label="Spearman ρ")
+        measures = sorted(set(both["measure_a"]))
+        diagonal = pd.DataFrame({"measure_a": measures, "measure_b": measures, "rho": 1.0})
+        order = {m: k for k, m in enumerate(measures)}
+        cells = pd.concat([both, diagonal]).sort_values(
+            ["measure_a", "measure_b"], key=lambda s: s.map(order))
+        label = {m: i18n.dimension_label(int(m[1:-4]), self.lang, short=True) for m in measures}
+        return cells.assign(row=cells["measure_a"].map(label), col=cells["measure_b"].map(label),
+                            value=cells["rho"])
 
     # -- section registry: what rep.text(name) and rep.chart(name) call --
-    TEXTS = {"summary": _text_summary, "reconciliation": _text_reconciliation,
+    KIND = "national"
+    GLOSSARY = ("pass_mark", "bands", "attainment", "comparable", "median", "ci95", "wilson",
+                "significant", "hodges_lehmann", "funnel", "team_effect", "rank_interval",
+                "spearman", "cronbach_alpha", "eigenvalue")
+    TEXTS = {"summary": _text_summary, "glossary": ReportBase._text_glossary,
+             "method_notes": _text_method_notes, "reconciliation": _text_reconciliation,
              "benchmarking": _text_benchmarking, "trend": _text_trend}
-    CHARTS = {"map": _chart_map, "funnel": _chart_funnel, "funnel_pass": _chart_funnel_pass,
+    CHARTS = {"main_points": _chart_main_points, "map": _chart_map, "funnel": _chart_funnel,
+              "funnel_pass": _chart_funnel_pass,
               "league": _chart_league, "types": _chart_types, "regions": _chart_regions,
               "trend": _chart_trend, "correlations": _chart_correlations}
 

@@ -22,7 +22,9 @@ from lpa_analysis.stats.composite import (  # noqa: F401
     cronbach_alpha, dimension_alpha, dimension_correlations, dimension_maxima,
     indicator_distribution, pca_dimensions, rank_uncertainty, reliability,
 )
-from lpa_analysis.stats.descriptive import band_shares, describe, pass_rate  # noqa: F401
+from lpa_analysis.stats.descriptive import (  # noqa: F401
+    band_shares, describe, district_table, pass_rate,
+)
 from lpa_analysis.stats.funnel import funnel, funnel_curve  # noqa: F401
 from lpa_analysis.stats.indicators import indicator_gaps, indicator_gaps_all  # noqa: F401
 from lpa_analysis.stats.teams import gap_model, self_vs_verified_gap, team_effect  # noqa: F401

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from lpa_analysis.i18n import thai_sort_key
 from lpa_analysis.stats._common import (
-    BAND_ORDER, MEASURES, NO_VARIATION, NOT_ENOUGH_DATA, as_list, groups, tidy, values, wilson,
+    BAND_ORDER, MEASURES, NO_VARIATION, NOT_ENOUGH_DATA, as_list, groups, t_interval, tidy, values,
+    wilson,
 )
 
 DESCRIBE_COLUMNS = ["measure", "n", "mean", "sd", "median", "q1", "q3", "iqr", "min", "max",
@@ -81,3 +83,33 @@ def band_shares(scored: pd.DataFrame, by: str | Sequence[str] | None = None,
                          "share": count / n if n else np.nan, "ci_low": low, "ci_high": high,
                          "note": None if n else NOT_ENOUGH_DATA})
     return tidy(rows, [*by, *BAND_COLUMNS])
+
+
+DISTRICT_COLUMNS = ["district_th", "district_en", "n", "passed", "pass_rate", "ci_low",
+                    "ci_high", "mean_overall", "mean_ci_low", "mean_ci_high",
+                    "weakest_dimension", "weakest_dimension_mean"]
+
+
+def district_table(scored: pd.DataFrame, dimensions: Sequence[str] = ("d1_pct", "d2_pct",
+                   "d3_pct", "d4_pct", "d5_pct")) -> pd.DataFrame:
+    """One row per district (อำเภอ) of the LAOs given (one province's): n, passed, the pass
+    rate with its Wilson interval (proportions 0–1), the mean overall score with its Student-t
+    interval (NaN below two LAOs), and the dimension with the lowest mean score. Ordered by
+    Thai name (i18n.thai_sort_key: เมือง… under ม); n sums to the LAOs given."""
+    from lpa_analysis.geo import district_en
+
+    rows = []
+    for key, part in groups(scored, ["district_th"]):
+        rate = pass_rate(part).iloc[0]
+        means = part[list(dimensions)].mean()
+        weakest = means.idxmin() if means.notna().any() else None
+        mean_low, mean_high, _ = t_interval(values(part, "overall_pct"))
+        province = part["province_code"].iloc[0]
+        rows.append({**key, "district_en": district_en(province, key["district_th"]),
+                     "n": len(part), "passed": int(rate["passed"]), "pass_rate": rate["rate"],
+                     "ci_low": rate["ci_low"], "ci_high": rate["ci_high"],
+                     "mean_overall": part["overall_pct"].mean(), "mean_ci_low": mean_low,
+                     "mean_ci_high": mean_high, "weakest_dimension": weakest,
+                     "weakest_dimension_mean": means.get(weakest, np.nan)})
+    return tidy(rows, DISTRICT_COLUMNS).sort_values(
+        "district_th", key=lambda names: names.map(thai_sort_key), ignore_index=True)

@@ -31,7 +31,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats as st
 from statsmodels.stats.multitest import multipletests
 
@@ -156,7 +155,10 @@ def _fit(scored: pd.DataFrame, unit: str) -> tuple[pd.DataFrame, _Fit]:
     if len(data) <= design.shape[1]:
         fit.note = NOT_ENOUGH_DATA
         return data, fit
-    result = sm.OLS(data["gap"].to_numpy(), design).fit()
+    # imported here: statsmodels.api takes ~0.9 s to import, and most callers never fit
+    from statsmodels.regression.linear_model import OLS
+
+    result = OLS(data["gap"].to_numpy(), design).fit()
     if not result.ssr > 1e-12 * max(1.0, float(np.sum(data["gap"] ** 2))):
         fit.note = NO_VARIATION
         return data, fit
