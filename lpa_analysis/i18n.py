@@ -79,9 +79,17 @@ def _missing(value: object) -> bool:
     return bool(pd.api.types.is_scalar(value) and pd.isna(value))
 
 
+MINUS = "\u2212"  # the true minus sign, as sentences write it: tables write it too
+
+
 def fmt_num(value: float | None, digits: int = 0) -> str:
-    """1234.5 → '1,235' (digits=0), '1,234.50' (digits=2)."""
-    return MISSING if _missing(value) else f"{value:,.{digits}f}"
+    """1234.5 → '1,235' (digits=0), '1,234.50' (digits=2); -7.054 → '−7.05' (true minus);
+    a value that rounds to zero has no sign ('0.00', never '-0.00')."""
+    if _missing(value):
+        return MISSING
+    text = f"{abs(value):,.{digits}f}"
+    negative = value < 0 and text.strip("0.,") != ""
+    return MINUS + text if negative else text
 
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:
@@ -96,7 +104,7 @@ def fmt_signed(value: float | None, digits: int = 1) -> str:
     text = f"{abs(value):,.{digits}f}"
     if float(text.replace(",", "")) == 0:
         return text
-    return ("+" if value > 0 else "−") + text
+    return ("+" if value > 0 else MINUS) + text
 
 
 def fmt_p_value(p: float | None) -> str:
@@ -126,7 +134,7 @@ def fmt_small(value: float | None, digits: int) -> str:
         return MISSING
     unit = 10.0 ** -digits
     if 0 < abs(value) < unit / 2:
-        return f"< {unit:.{digits}f}" if value > 0 else f"> −{unit:.{digits}f}"
+        return f"< {unit:.{digits}f}" if value > 0 else f"> {MINUS}{unit:.{digits}f}"
     return fmt_num(value, digits)
 
 

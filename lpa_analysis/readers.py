@@ -78,8 +78,10 @@ LAO_TYPE_NAMES: dict[LaoType, list[str]] = {
     LaoType.SAO: ["องค์การบริหารส่วนตำบล", "sao"],
     LaoType.SPECIAL: ["เมืองพัทยา", "pattaya"],
 }
-# Long-form prefixes a name may carry besides LAO_NAME_PREFIX_TH.
-_LONG_PREFIX = {LaoType.PAO: "องค์การบริหารส่วนจังหวัด", LaoType.SAO: "องค์การบริหารส่วนตำบล"}
+# Long-form prefixes a name may carry besides LAO_NAME_PREFIX_TH (the abbreviation).
+_LONG_PREFIX = {LaoType.PAO: "องค์การบริหารส่วนจังหวัด", LaoType.CITY: "เทศบาลนคร",
+                LaoType.TOWN: "เทศบาลเมือง", LaoType.SUBDISTRICT: "เทศบาลตำบล",
+                LaoType.SAO: "องค์การบริหารส่วนตำบล"}
 
 BAND_NAMES: dict[str, list[str]] = {
     "excellent": ["excellent", "ดีเด่น"],

@@ -49,6 +49,13 @@ LOCAL_SCHEMES = ("file:", "data:", "about:")
 # ~600 MB by the 30th report. A full collection every few reports bounds it (measured over 40
 # reports: every 5 → 480 MB, every 3 → 440 MB, every one → 300 MB but +0.09 CPU-s a report).
 GARBAGE_EVERY = 4
+# The text width of an A4 page (210 mm less lpa.css's 15 mm margins) in CSS pixels: the width
+# tables are checked against before printing.
+A4_TEXT_WIDTH_PX = round((210 - 2 * 15) / 25.4 * 96)
+# Tables wider than their output area (the lab CSS cuts them at its edge), by their headers.
+_WIDE_TABLES_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output table')]
+  .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+  .map(t => [...t.querySelectorAll('thead th')].map(h => h.textContent.trim()).join(' | '))"""
 # Page numbers at the right of the bottom margin ("3 / 12"); Chromium fills the two spans. The
 # left holds the report's release line (an @page margin box: report/release.py).
 PAGE_FOOTER = ('<div style="width:100%; box-sizing:border-box; text-align:right; padding:0 15mm; '
@@ -214,13 +221,21 @@ _TABLE = re.compile(r'(<table\b[^>]*(?:class="[^"]*dataframe[^"]*"|id="T_\w+")[^
                     r"(.*?)(</table>)", re.S)
 _BODY_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td\b([^>]*)>(.*?)</td>", re.S)
+_HEADER_CELL = re.compile(r"<th\b([^>]*)>(.*?)</th>", re.S)
 _NUMBER = re.compile(r"^[−+\-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$"
                      r"|^(nan|NaN|&lt;NA&gt;|NaT|None|–|True|False)?$")
 
 
+def _with_class(tag: str, attrs: str, inner: str) -> str:
+    """`<tag attrs>inner</tag>` with the class lpa-text added."""
+    attrs = (attrs.replace('class="', 'class="lpa-text ', 1) if 'class="' in attrs
+             else f' class="lpa-text"{attrs}')
+    return f"<{tag}{attrs}>{inner}</{tag}>"
+
+
 def _left_align_text_columns(html: str) -> str:
-    """Mark the cells of non-numeric DataFrame columns (names, types) to be left-aligned:
-    pandas and the lab CSS right-align every cell."""
+    """Mark the cells of non-numeric DataFrame columns (names, types) and their headers to be
+    left-aligned: pandas and the lab CSS right-align every cell."""
 
     def one_table(match: re.Match) -> str:
         head, table, tail = match.groups()
@@ -239,16 +254,30 @@ def _left_align_text_columns(html: str) -> str:
         def one_cell(cell: re.Match, column: int) -> str:
             if column not in text_columns:
                 return cell.group(0)
-            attrs = cell.group(1)
-            attrs = (attrs.replace('class="', 'class="lpa-text ', 1) if 'class="' in attrs
-                     else f' class="lpa-text"{attrs}')
-            return f"<td{attrs}>{cell.group(2)}</td>"
+            return _with_class("td", cell.group(1), cell.group(2))
 
         def one_row(row: re.Match) -> str:
             column = itertools.count()
             return _CELL.sub(lambda cell: one_cell(cell, next(column)), row.group(0))
 
-        return head + body[0] + "<tbody>" + _BODY_ROW.sub(one_row, body[1]) + tail
+        def one_header_row(row: re.Match) -> str:
+            # the header row's last `width` cells head the data columns (before them: the
+            # index's header, when the table shows its index)
+            cells = _HEADER_CELL.findall(row.group(0))
+            column = itertools.count(width - len(cells))
+
+            def one_header(cell: re.Match) -> str:
+                return (_with_class("th", cell.group(1), cell.group(2))
+                        if next(column) in text_columns else cell.group(0))
+
+            return _HEADER_CELL.sub(one_header, row.group(0))
+
+        head_rows = list(_BODY_ROW.finditer(body[0]))
+        header = body[0]
+        if head_rows:  # the last header row names the columns
+            last = head_rows[-1]
+            header = header[:last.start()] + one_header_row(last) + header[last.end():]
+        return head + header + "<tbody>" + _BODY_ROW.sub(one_row, body[1]) + tail
 
     return _TABLE.sub(one_table, html)
 
@@ -498,9 +527,24 @@ class PdfRenderer:
             self._devtools.send("HeapProfiler.collectGarbage")
         self._page.goto(html_path.as_uri(), wait_until="load")
         self._page.evaluate("document.fonts.ready")
+        self._warn_wide_tables(html_path)
         return self._page.pdf(prefer_css_page_size=True, print_background=True, format="A4",
                               tagged=True, outline=True, display_header_footer=True,
                               header_template="<div></div>", footer_template=PAGE_FOOTER)
+
+    def _warn_wide_tables(self, html_path: Path) -> None:
+        """Log each table that would print wider than the page (its right columns cut)."""
+        viewport = self._page.viewport_size
+        self._page.set_viewport_size({"width": A4_TEXT_WIDTH_PX, "height": 1000})
+        self._page.emulate_media(media="print")
+        try:
+            for headers in self._page.evaluate(_WIDE_TABLES_JS):
+                log.warning("%s: a table is wider than the page, its right side is cut: %s",
+                            html_path.name, headers[:200])
+        finally:
+            self._page.emulate_media(media=None)
+            if viewport:
+                self._page.set_viewport_size(viewport)
 
     def _weasyprint_pdf(self, html_path: Path) -> bytes:
         import weasyprint

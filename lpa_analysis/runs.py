@@ -174,23 +174,64 @@ def _scorecards_link(folder: Path, prefix: str, lang: str) -> list[dict]:
 
 
 def _index_row(head: dict | None, lang: str, **row) -> dict:
+    """A row's figures under per-cent headers: 99.2, 97.6–99.9 (no % sign in the cells)."""
     from lpa_analysis import i18n
 
     head = head or {}
     rate = head.get("pass_rate", head.get("rate"))
     return {**row, "n": i18n.fmt_num(head.get("n_assessed", head.get("n"))),
-            "rate": i18n.fmt_pct(None if rate is None else 100 * rate),
-            "ci": (f"{i18n.fmt_pct(100 * head['ci_low'])}–{i18n.fmt_pct(100 * head['ci_high'])}"
+            "passed": i18n.fmt_num(head.get("n_passed", head.get("passed"))),
+            "rate": _pct_cell(None if rate is None else 100 * rate),
+            "ci": (f"{_pct_cell(100 * head['ci_low'])}–{_pct_cell(100 * head['ci_high'])}"
                    if head else i18n.MISSING),
-            "mean": i18n.fmt_pct(head.get("mean_overall")),
+            "mean": _pct_cell(head.get("mean_overall")),
             "status": i18n.t("index.failed", lang)}
 
 
+def _pct_cell(value: float | None) -> str:
+    from lpa_analysis import i18n
+
+    return i18n.fmt_num(value, 1)
+
+
+def _regions(year: int, processed_dir: Path | None) -> dict[str, dict]:
+    """Each region's n, passed, pass rate, Wilson CI and mean overall score, from the year's
+    scored LAOs as the reports compute them (stats.pass_rate by region); {} without a build."""
+    if processed_dir is None or not year_folder(year, processed_dir).is_dir():
+        return {}
+    from lpa_analysis import stats
+    from lpa_analysis.processed import load_processed
+
+    laos = load_processed(year, processed_dir).scored_laos
+    rates = stats.pass_rate(laos, by="region").set_index("region")
+    rates["mean_overall"] = laos.groupby("region")["overall_pct"].mean()
+    return {region: row.to_dict() for region, row in rates.iterrows()}
+
+
+def _release_block(year: int, processed_dir: Path | None, lang: str) -> dict:
+    """The release metadata the reports carry (processed/<year>/dataset.yml): the cover
+    block, and the watermark text when the data are synthetic."""
+    from markupsafe import Markup
+
+    from lpa_analysis import i18n
+    from lpa_analysis.report import release
+
+    if processed_dir is None or not year_folder(year, processed_dir).is_dir():
+        return {"block": None, "synthetic": None}
+    from lpa_analysis.processed import load_processed
+
+    metadata = load_processed(year, processed_dir).release
+    return {"block": Markup(release.cover_block(metadata, lang)),
+            "synthetic": i18n.t("release.watermark", lang) if metadata.synthetic else None}
+
+
 def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult], *,
-                neighbours: dict | None = None) -> Path:
-    """reports/<year>/<lang>/index.html: the national row, then every province report by
-    region with its headline numbers and files, linked. The numbers come from each report's
-    own summary table, so the index never disagrees with the reports it links to.
+                processed_dir: Path | None = None, neighbours: dict | None = None) -> Path:
+    """reports/<year>/<lang>/index.html: the release metadata, the national row, then every
+    province report by region with its headline numbers and files, linked. The numbers come
+    from each report's own summary table, so the index never disagrees with the reports it
+    links to; each region's row (what the province reports compare with) and the release
+    metadata come from the processed year (`processed_dir`; left out when None).
     `neighbours`: what else to link (`neighbours_on_disk` when None)."""
     import jinja2
     from markupsafe import Markup
@@ -207,6 +248,7 @@ def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult], *
                         kind="national")]
             if national is not None or "national" in failed else [])
     by_region = {region: [] for region in REGION_PROVINCES}
+    regions = _regions(year, processed_dir)
     for p in all_provinces():
         head = _headline(folder / p.code)
         if head is not None or p.code in failed:
@@ -217,14 +259,22 @@ def write_index(year: int, out_dir: Path, lang: str, results: list[JobResult], *
                        + _scorecards_link(folder / p.code, f"{p.code}/", lang))))
     for region, provinces in by_region.items():
         if provinces:
-            rows += [{"kind": "region", "name": i18n.region_label(region, lang)}, *provinces]
+            rows += [_index_row(regions.get(region), lang, kind="region", code="",
+                                name=i18n.region_label(region, lang), failed=False, links=[]),
+                     *provinces]
+    rendered = sum(len(provinces) for provinces in by_region.values())
+    total = len(all_provinces())
     headers = [i18n.t(f"index.col.{c}", lang) for c in
-               ("code", "province", "n", "pass_rate", "ci", "mean", "files")]
+               ("code", "province", "n", "passed", "pass_rate", "ci", "mean", "files")]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "index"),
                              autoescape=True)
     body = env.get_template("index.html.j2").render(
         lang=lang, title=i18n.t("report.index.title", lang, year=i18n.year_label(year, lang)),
         font_css=Markup(render.font_face_css()), headers=headers, rows=rows,
+        release=_release_block(year, processed_dir, lang),
+        ci_note=i18n.t("index.ci_note", lang),
+        coverage=(i18n.t("index.coverage", lang, n=i18n.fmt_num(rendered),
+                         total=i18n.fmt_num(total)) if rendered < total else None),
         languages=[{"href": f"../{other}/index.html", "text": i18n.t("index.this_language", other),
                     "lang": other} for other in neighbours["langs"]],
         audit=[{"href": name, "text": name.rsplit(".", 1)[1].upper()}
@@ -269,7 +319,8 @@ def run_reports(year: int, provinces: str = "all", *, lang: str = "th",
         prepare_reference(year, processed_dir)
     results = run_jobs(jobs, workers=workers, cluster=cluster, force=force, on_result=on_result)
     neighbours = index_neighbours or neighbours_on_disk(lang_dir(out_dir, year, lang), lang)
-    index = write_index(year, out_dir, lang, results, neighbours=neighbours)
+    index = write_index(year, out_dir, lang, results, processed_dir=processed_dir,
+                        neighbours=neighbours)
     write_run_manifest(year, jobs, results, index, years=years, processed_dir=processed_dir,
                        processed=processed, previous=previous, neighbours=neighbours,
                        parameters={"year": year, "provinces": provinces, "lang": lang,

@@ -10,13 +10,16 @@ import re
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    StringConstraints,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -48,19 +51,20 @@ LAO_TYPE_EN: dict[LaoType, str] = {
     LaoType.SAO: "Subdistrict Administrative Organisation",
     LaoType.SPECIAL: "Special local government (Pattaya)",
 }
-# Prefix that turns a registry name (DLA publishes names without it) into the usual full name.
+# Prefix that turns a registry name (DLA publishes names without it) into the name people
+# read: DLA's abbreviations (as the charts' type labels), which keep a name on one table line.
 LAO_NAME_PREFIX_TH: dict[LaoType, str] = {
     LaoType.PAO: "อบจ.",
-    LaoType.CITY: "เทศบาลนคร",
-    LaoType.TOWN: "เทศบาลเมือง",
-    LaoType.SUBDISTRICT: "เทศบาลตำบล",
+    LaoType.CITY: "ทน.",
+    LaoType.TOWN: "ทม.",
+    LaoType.SUBDISTRICT: "ทต.",
     LaoType.SAO: "อบต.",
-    LaoType.SPECIAL: "",
+    LaoType.SPECIAL: "",  # เมืองพัทยา: the name says it
 }
 
 
 def display_name(name_th: str, lao_type: str) -> str:
-    """'ช่อแฮ', subdistrict_municipality → 'เทศบาลตำบลช่อแฮ'."""
+    """'ช่อแฮ', subdistrict_municipality → 'ทต.ช่อแฮ'."""
     prefix = LAO_NAME_PREFIX_TH[LaoType(lao_type)]
     return name_th if name_th.startswith(prefix) else prefix + name_th
 
@@ -277,16 +281,44 @@ def load_framework(path: str | Path) -> Framework:
     return framework
 
 
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class Bilingual(BaseModel):
+    """A dataset.yml text in both report languages: `{th: ..., en: ...}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    th: LongText
+    en: LongText
+
+
+def _text_or_bilingual(text_type):
+    """One text, or {th, en}: chosen by the value's shape, so an error names only the one
+    the value was meant to be (the tags, '<…>', are dropped from error keys)."""
+    return Annotated[Annotated[text_type, Tag("<text>")] | Annotated[Bilingual, Tag("<th/en>")],
+                     Discriminator(lambda v: "<th/en>" if isinstance(v, (dict, Bilingual))
+                                   else "<text>")]
+
+
+def localised(value: str | Bilingual | dict | None, lang: str) -> str | None:
+    """A release text in the report's language: a plain string is the same in both."""
+    if isinstance(value, dict):
+        value = Bilingual.model_validate(value)
+    return getattr(value, lang) if isinstance(value, Bilingual) else value
+
+
 class Release(BaseModel):
     """Release metadata of a data folder (`dataset.yml`), shown on every report's cover and
-    footer. No file: a draft of unstated origin (`declared` False), which the cover says."""
+    footer. No file: a draft of unstated origin (`declared` False), which the cover says.
+    publisher, contact and source: one text, or `{th: ..., en: ...}` (`text(name, lang)`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-    publisher: str | None = Field(None, min_length=1, max_length=300)
+    publisher: _text_or_bilingual(ShortText) | None = None
     status: Literal["draft", "final"] = "draft"
     release_date: date | None = None
-    contact: str | None = Field(None, min_length=1, max_length=300)
-    source: str | None = Field(None, min_length=1, max_length=500)
+    contact: _text_or_bilingual(ShortText) | None = None
+    source: _text_or_bilingual(LongText) | None = None
     synthetic: bool = False  # made-up data (lpa demo): every report page is watermarked
     declared: bool = True  # False: no dataset.yml; written by the build, never by people
 
@@ -297,6 +329,10 @@ class Release(BaseModel):
             raise ValueError(f"{day.isoformat()} is a Buddhist-era date: write the Common-era "
                              f"date, {day.replace(year=day.year - 543).isoformat()}")
         return day
+
+    def text(self, name: str, lang: str) -> str | None:
+        """publisher, contact or source in `lang` (None: not stated)."""
+        return localised(getattr(self, name), lang)
 
 
 RELEASE_FILE = "dataset.yml"
@@ -336,9 +372,24 @@ def _check_release_keys(raw: dict, path: Path, built: bool) -> None:
         if key not in known:
             raise InputError(f"{shown(key, 40)}: not a dataset.yml key (known: "
                              f"{', '.join(known)})", file=path)
-        if key in ("publisher", "contact", "source") and not isinstance(value, (str, type(None))):
-            raise InputError(f"{key}: read as {type(value).__name__} {value!r}, not text: put "
-                             f"the value in quotes (e.g. {key}: \"053 123 456\")", file=path)
+        if key in ("publisher", "contact", "source"):
+            _check_release_text(key, value, path)
+
+
+def _check_release_text(key: str, value, path: Path) -> None:
+    """A text, or {th: text, en: text}; not a number YAML made of an unquoted value."""
+    from lpa_analysis.errors import InputError
+
+    if isinstance(value, dict):
+        if sorted(map(str, value)) != ["en", "th"]:
+            raise InputError(f"{key}: give one text, or both languages as {key}: {{th: ..., "
+                             f"en: ...}} (has: {', '.join(map(str, value)) or 'nothing'})",
+                             file=path)
+        for lang, text in value.items():
+            _check_release_text(f"{key}.{lang}", text, path)
+    elif not isinstance(value, (str, type(None))):
+        raise InputError(f"{key}: read as {type(value).__name__} {value!r}, not text: put "
+                         f"the value in quotes (e.g. {key}: \"053 123 456\")", file=path)
 
 
 def _validation_text(exc: ValidationError) -> str:
@@ -349,7 +400,8 @@ def _validation_text(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors(include_url=False, include_context=False):
         key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
-                      for part in error["loc"]).lstrip(".")
+                      for part in error["loc"]
+                      if not str(part).startswith("<")).lstrip(".")  # union tags
         message = error["msg"].removeprefix("Value error, ")
         given = error.get("input")
         if key and isinstance(given, (str, int, float, bool)):

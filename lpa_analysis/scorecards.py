@@ -149,7 +149,7 @@ def run_scorecards(year: int, provinces: str = "all", *, lang: str = "th",
     manifest = None
     if any(r.status == "done" for r in results) or not (
             lang_dir(out_dir, year, lang) / "manifest.json").is_file():
-        index = _refresh_index(year, lang, out_dir)
+        index = _refresh_index(year, lang, out_dir, processed_dir)
         manifest = _write_manifest(year, lang, jobs, results, out_dir=out_dir, years=years,
                                    data_dir=data_dir, processed_dir=processed_dir,
                                    processed=processed, index=index,
@@ -157,7 +157,7 @@ def run_scorecards(year: int, provinces: str = "all", *, lang: str = "th",
     return ScorecardOutcome(year, lang, results, manifest)
 
 
-def _refresh_index(year: int, lang: str, out_dir: Path) -> Path | None:
+def _refresh_index(year: int, lang: str, out_dir: Path, processed_dir: Path) -> Path | None:
     """Rewrite the language's index (made by `lpa reports`) so that it links the booklets;
     the reports that failed in the runs the manifest records stay marked failed."""
     from lpa_analysis.runs import write_index
@@ -166,7 +166,8 @@ def _refresh_index(year: int, lang: str, out_dir: Path) -> Path | None:
     if not (folder / "index.html").is_file():
         return None
     failed = (previous_manifest(folder.resolve()) or {}).get("failed", [])
-    return write_index(year, out_dir, lang, [JobResult(key, "failed") for key in failed])
+    return write_index(year, out_dir, lang, [JobResult(key, "failed") for key in failed],
+                       processed_dir=processed_dir)
 
 
 def _province_of(lao: str, year: int, processed_dir: Path) -> str:
@@ -393,12 +394,11 @@ def page_html(laos, plan, context: dict) -> str:
 
 def _release_line(release: dict, lang: str) -> dict:
     from lpa_analysis import i18n
+    from lpa_analysis.report.release import dated
+    from lpa_analysis.schema import Release
 
-    parts = []
-    if release.get("release_date"):
-        parts.append(i18n.t("release.released", lang, date=release["release_date"]))
-    if release.get("publisher"):
-        parts.append(release["publisher"])
+    model = Release.model_validate(release)
+    parts = [part for part in (dated(model, lang), model.text("publisher", lang)) if part]
     status = i18n.t(f"release.status.{release['status']}", lang)
     return {"status": f"{i18n.t('release.status', lang)}: {status}",
             "draft": release["status"] != "final", "parts": parts}

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats as st
 from statsmodels.stats.proportion import proportion_confint
 
-from lpa_analysis import i18n, plots
+from lpa_analysis import i18n, plots, stats
 from lpa_analysis.processed import load_processed
 from lpa_analysis.report import province_report
 from lpa_analysis.schema import DIM_PCT, LAO_NAME_PREFIX_TH, display_name
@@ -63,13 +63,26 @@ def test_district_table_matches_an_independent_computation(phrae, scored):
         assert row["mean_overall"] == pytest.approx(x.mean())
         if n > 1 and np.ptp(x) > 0:
             t_low, t_high = st.t.interval(0.95, n - 1, loc=x.mean(), scale=st.sem(x))
-            assert (row["mean_ci_low"], row["mean_ci_high"]) == pytest.approx((t_low, t_high))
+            assert (row["mean_ci_low"], row["mean_ci_high"]) == pytest.approx(
+                (max(t_low, 0), min(t_high, 100)))  # a mean score stays within 0–100
         assert row["weakest_dimension"] == part[DIM_PCT].mean().idxmin()
     province_mean = scored["overall_pct"].mean()
     below = table["mean_ci_high"] < province_mean
     above = table["mean_ci_low"] > province_mean
     assert (table["vs_province"] == "below").tolist() == below.tolist()
     assert (table["vs_province"] == "above").tolist() == above.tolist()
+
+
+def test_a_mean_interval_never_leaves_0_to_100(scored):
+    # three LAOs near the top, as เจาะไอร้อง (Narathiwat): the t interval would reach 103.8
+    district = scored["district_th"].value_counts().index[0]
+    few = scored[scored["district_th"] == district].head(3).assign(
+        overall_pct=[91.0, 99.5, 100.0])
+    row = stats.district_table(few).iloc[0]
+    t_high = st.t.interval(0.95, 2, loc=few["overall_pct"].mean(),
+                           scale=st.sem(few["overall_pct"]))[1]
+    assert t_high > 100 and row["mean_ci_high"] == 100
+    assert row["mean_ci_low"] < row["mean_overall"] < 100
 
 
 def test_districts_csv_has_its_columns_and_sums_to_the_province(phrae, scored, tmp_path):
@@ -129,6 +142,22 @@ def test_the_sentence_names_the_lowest_district_and_what_differs(phrae):
     assert (none_clear in text) == table["vs_province"].isna().all()
     for district in table.loc[table["passed"] < table["n"], "district"]:
         assert district in text
+    # in every report: one district in 20 may lie outside by chance
+    assert i18n.t("districts.caution", phrae.lang, n_districts=i18n.fmt_num(len(table)),
+                  expected=i18n.fmt_num(0.05 * len(table), 1)) in text
+
+
+def test_the_table_shows_the_mean_score_interval_the_sentence_cites(phrae):
+    table = phrae.tables["districts"]
+    shown = phrae.show("districts").data
+    header = i18n.table_headers(["mean_ci"], phrae.lang)["mean_ci"]
+    lowest = table.loc[table["mean_overall"].idxmin()]
+    cell = shown.loc[shown[i18n.table_headers(["district"], phrae.lang)["district"]]
+                     == lowest["district"], header].iloc[0]
+    low, high = (float(x) for x in cell.split("–"))
+    assert (low, high) == pytest.approx((lowest["mean_ci_low"], lowest["mean_ci_high"]),
+                                        abs=0.005)
+    assert i18n.fmt_pct(lowest["mean_ci_low"]) in phrae.text("districts")
 
 
 def test_the_chart_shows_every_district_highest_first(phrae):
@@ -136,6 +165,6 @@ def test_the_chart_shows_every_district_highest_first(phrae):
     ax = chart.axes[0]
     ticks = sorted(zip(ax.get_yticks(), ax.get_yticklabels()), key=lambda tick: -tick[0])
     table = phrae.tables["districts"].sort_values("mean_overall", ascending=False)
-    assert [label.get_text().rsplit(" (", 1)[0] for _, label in ticks] == [
-        plots.shorten(d, 30) for d in table["district"]]
+    assert [label.get_text().replace("\n", " ").rsplit(" (", 1)[0] for _, label in ticks] == [
+        d for d in table["district"]]
     assert isinstance(chart, plots.Chart)

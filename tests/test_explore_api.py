@@ -180,7 +180,7 @@ def test_plot_trend_refuses_levels_mixed_without_labels(small_processed):
     with pytest.raises(ValueError, match="has 2 points in 2565"):
         explore.plot_trend(stripped, lang="th")
     labelled = pd.concat([province.assign(series="แพร่"), national.assign(series="ประเทศ")])
-    assert len(explore.plot_trend(labelled, lang="th").axes[0].get_legend().texts) == 2
+    assert len(explore.plot_trend(labelled, lang="th").legends[0].texts) == 2
 
 
 # --- peers and one indicator --------------------------------------------------------------------

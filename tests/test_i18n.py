@@ -87,6 +87,8 @@ def test_fmt_pct(value, expected):
 def test_number_formats():
     assert i18n.fmt_num(7849) == "7,849"
     assert i18n.fmt_num(1234.567, 2) == "1,234.57"
+    assert i18n.fmt_num(-7.054, 2) == "\u22127.05"  # the true minus, as sentences write it
+    assert i18n.fmt_num(-0.004, 2) == i18n.fmt_num(-0.0, 2) == "0.00"  # never '-0.00'
     assert i18n.fmt_signed(2.345) == "+2.3"
     assert i18n.fmt_signed(-12.0) == "−12.0"
     assert i18n.fmt_signed(-0.04) == "0.0"  # no '−0.0'

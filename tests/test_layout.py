@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from lpa_analysis import audit, i18n
 from lpa_analysis.geo import REGION_PROVINCES, resolve_province
+from lpa_analysis.processed import load_processed
 from lpa_analysis.runs import lang_dir, run_reports, write_index
 
 pytestmark = pytest.mark.slow
@@ -119,19 +121,24 @@ def test_the_index_has_the_national_row_of_the_national_report(runs):
     national = [cells for kind, cells in rows if kind == "national"]
     summary = pd.read_csv(th / "national" / "tables" / "summary.csv").iloc[0]
     assert len(national) == 1 and rows[1][0] == "national"  # first, under the header
-    assert national[0][2:6] == [
-        i18n.fmt_num(summary["n"]), i18n.fmt_pct(100 * summary["rate"]),
-        f"{i18n.fmt_pct(100 * summary['ci_low'])}–{i18n.fmt_pct(100 * summary['ci_high'])}",
-        i18n.fmt_pct(summary["mean_overall"])]
+    pct = partial(i18n.fmt_num, digits=1)  # the headers say (%)
+    assert national[0][2:7] == [
+        i18n.fmt_num(summary["n"]), i18n.fmt_num(summary["passed"]), pct(100 * summary["rate"]),
+        f"{pct(100 * summary['ci_low'])}–{pct(100 * summary['ci_high'])}",
+        pct(summary["mean_overall"])]
     province = pd.read_csv(th / "54" / "tables" / "summary.csv").iloc[0]
     phrae = next(cells for kind, cells in rows if kind == "province" and cells[0] == "54")
-    assert phrae[2:4] == [i18n.fmt_num(province["n_assessed"]),
-                          i18n.fmt_pct(100 * province["pass_rate"])]
+    assert phrae[2:5] == [i18n.fmt_num(province["n_assessed"]),
+                          i18n.fmt_num(province["n_passed"]), pct(100 * province["pass_rate"])]
+    # the region row is the region the province report compares with
+    north = next(cells for kind, cells in rows if kind == "region")
+    assert north[0] == i18n.region_label("north", "th")
+    assert north[3] == pct(100 * province["region_pass_rate"])
     # no national overview in English yet: no national row
     assert "national" not in {kind for kind, _ in _index(en).rows}
 
 
-def test_the_index_groups_provinces_by_region_in_order(runs, tmp_path):
+def test_the_index_groups_provinces_by_region_in_order(runs, tmp_path, small_processed):
     """Phrae's real report copied under provinces of four regions: each province sits under
     its region's heading, regions in the order of geo.REGION_PROVINCES."""
     _, th, _, _ = runs
@@ -139,7 +146,7 @@ def test_the_index_groups_provinces_by_region_in_order(runs, tmp_path):
     folder = lang_dir(out, 2566, "th")
     for code in ("96", "54", "30", "20"):
         shutil.copytree(th / "54", folder / code)
-    write_index(2566, out, "th", [])
+    write_index(2566, out, "th", [], processed_dir=small_processed)
     current, placed = None, {}
     for kind, cells in _index(folder).rows:
         if kind == "region":
@@ -151,6 +158,12 @@ def test_the_index_groups_provinces_by_region_in_order(runs, tmp_path):
     headings = [cells[0] for kind, cells in _index(folder).rows if kind == "region"]
     order = [i18n.region_label(r, "th") for r in REGION_PROVINCES]
     assert headings == sorted(headings, key=order.index) and len(headings) == 4
+    # what the page says besides the table: the release, and that 4 of 76 are here
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    release = load_processed(2566, small_processed).release
+    assert release.synthetic and i18n.t("release.watermark", "th") in page
+    assert release.text("publisher", "th") in page
+    assert i18n.t("index.coverage", "th", n="4", total="76") in page
 
 
 def test_verify_writes_the_same_index_again(runs):

@@ -81,11 +81,15 @@ def test_dimension_boxplot(laos, lang):
     assert [t.get_text() for t in ax.get_xticklabels()] == [
         i18n.dimension_label(d, lang, short=True) for d in range(1, 6)]
     assert ax.get_ylabel() == i18n.t("chart.score_pct", lang)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == [i18n.t("chart.national", lang), i18n.province_label(PHRAE, lang)]
     n_phrae = (laos["province_code"] == PHRAE).sum()
     strips = [c for c in ax.collections if len(c.get_offsets())]
     assert [len(c.get_offsets()) for c in strips] == [n_phrae] * 5
+    # the score axis starts below the lowest point, not at 0 (data lie in 50–100)
+    low, high = ax.get_ylim()
+    lowest = laos.loc[laos["province_code"] == PHRAE, list(DIM_PCT)].min().min()
+    assert 0 < low <= lowest and high > 100
 
 
 def test_bar_with_ci_draws_rates_in_percent_with_intervals():
@@ -130,6 +134,25 @@ def test_type_comparison_orders_types_and_counts_them(laos):
                       for k in present]
 
 
+def test_type_comparison_draws_no_box_for_a_type_of_few_laos(laos):
+    """One PAO, two city municipalities: points only; a big type: a box, no cloud of points."""
+    from lpa_analysis.settings import MIN_GROUP_N
+
+    frame = pd.concat([laos[laos["lao_type"] == "sao"].head(400),
+                       laos[laos["lao_type"] == "pao"].head(1),
+                       laos[laos["lao_type"] == "city_municipality"].head(2),
+                       laos[laos["lao_type"] == "subdistrict_municipality"].head(30)])
+    fig = plots.type_comparison(frame, lang="th", pass_mark=70)
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if type(p).__name__ == "PathPatch"]
+    sizes = frame["lao_type"].value_counts()
+    assert len(boxes) == (sizes >= MIN_GROUP_N).sum() == 2
+    strips = sorted(len(c.get_offsets()) for c in ax.collections)
+    assert strips == [1, 2, 30]  # the 400 SAOs: box and outliers, no strip over it
+    low, high = ax.get_ylim()
+    assert 0 < low < 70 < high  # zoomed in, the pass mark still in view
+
+
 def test_trend_lines_label_years_per_language():
     trend = pd.DataFrame({"year": [2564, 2565, 2566] * 2, "series": ["แพร่"] * 3 + ["ทั้งประเทศ"] * 3,
                           "value": [70, 72, 75, 78, 79, 80], "ci_low": [67, 69, 72, 77, 78, 79],
@@ -147,6 +170,24 @@ def test_trend_lines_label_years_per_language():
     assert len(plots.trend_lines(many, lang="en").axes[0].get_lines()) == 9
 
 
+def test_trend_lines_keep_lines_that_coincide_apart_and_mark_a_method_change():
+    same = [81.0, 81.5, 81.7]  # the region's mean equals the nation's
+    trend = pd.DataFrame({"year": [2564, 2565, 2566] * 3,
+                          "series": ["แพร่"] * 3 + ["ภาคเหนือ"] * 3 + ["ทั้งประเทศ"] * 3,
+                          "value": [70, 72, 75, *same, *same]})
+    fig = plots.trend_lines(trend, lang="th", highlight="แพร่", method_changes=[2566],
+                            pass_mark=70)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+    region, nation = lines["ภาคเหนือ"], lines["ทั้งประเทศ"]
+    assert (region.get_marker(), region.get_linestyle()) != (nation.get_marker(), nation.get_linestyle())
+    assert lines["แพร่"].get_zorder() > max(region.get_zorder(), nation.get_zorder())
+    breaks = [line for line in ax.get_lines() if list(line.get_xdata()) == [2565.5, 2565.5]]
+    assert len(breaks) == 1 and i18n.t("chart.method_change", "th") in _texts(fig)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[:3] == ["แพร่", "ภาคเหนือ", "ทั้งประเทศ"]  # every series named, none hidden
+
+
 def test_indicator_gap_bars_mark_fdr_significant_indicators():
     gaps = pd.DataFrame({"label": ["การจัดการน้ำเสียที่ผู้บริหารกำกับ", "การเบิกจ่าย", "การป้องกันภัย"],
                          "difference": [-.2, -.05, .03], "ci_low": [-.3, -.12, -.02],
@@ -156,6 +197,10 @@ def test_indicator_gap_bars_mark_fdr_significant_indicators():
     assert sorted(filled.get_offsets()[:, 0].round(6)) == [-20.0, 3.0]
     assert list(hollow.get_offsets()[:, 0].round(6)) == [-5.0]
     assert "การจัดการน้ำเสียที่ผู้บริหารกำกับ" in _texts(fig)
+    # the legend says what filled means: significant after the adjustment, not by the interval
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [i18n.t("chart.adjusted_significant", "th", alpha="0.05"),
+                      i18n.t("chart.adjusted_not_significant", "th")]
 
 
 def test_heatmap_keeps_order_and_leaves_missing_cells_blank():
@@ -168,6 +213,31 @@ def test_heatmap_keeps_order_and_leaves_missing_cells_blank():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ก", "ข"]
     assert sorted(t.get_text() for t in ax.texts) == ["25", "50", "90"]
     assert ax.get_images()[0].get_clim() == (0, 100)
+
+
+def test_heatmap_greys_cells_of_too_few_laos_and_never_cuts_a_label():
+    name = "D3.41 การจัดเก็บค่าธรรมเนียมบำรุงองค์การบริหารส่วนจังหวัดจากผู้เข้าพักโรงแรม"
+    cells = pd.DataFrame({"row": [name, name, "ข", "ข"], "col": ["อบจ.\nn = 1", "อบต.\nn = 40"] * 2,
+                          "value": [1.0, .5, 0.0, .25], "n": [1, 40, 1, 38]})
+    fig = plots.heatmap(cells, lang="th", min_n=5)
+    ax = fig.axes[0]
+    shown = np.ma.getmaskarray(ax.get_images()[0].get_array()) | np.isnan(
+        ax.get_images()[0].get_array().filled(np.nan))
+    assert shown[:, 0].all() and not shown[:, 1].any()  # one LAO: no colour, as no average
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 2
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "100", "25", "50"]  # still printed
+    assert [t.get_text() for t in ax.get_yticklabels()][0].replace("\n", " ") == name
+
+
+def test_wrap_label_breaks_at_spaces_only():
+    thai = "การจัดเก็บภาษีบำรุงองค์การบริหารส่วนจังหวัดจากสถานค้าปลีกน้ำมัน"
+    assert plots.wrap_label(f"D3.40 {thai}", 20) == f"D3.40 {thai}"  # whole, the code with it
+    assert plots.wrap_label(f"{thai} {thai}", 20) == f"{thai}\n{thai}"
+    english = "Consistency of the budget ordinance with the development plan"
+    wrapped = plots.wrap_label(english, 30)
+    assert wrapped.replace("\n", " ") == english and "\n" in wrapped
+    assert all(len(line) <= 30 for line in wrapped.split("\n"))
 
 
 def test_heatmap_of_correlations_uses_their_range_and_decimals():
@@ -198,6 +268,32 @@ def test_funnel_plot_highlights_one_unit(laos):
     phrae = points.set_index("unit").loc[PHRAE]
     assert tuple(chosen.get_offsets()[0]) == pytest.approx((phrae["n"], phrae["value"] * 100))
     assert "แพร่" in _texts(fig)
+
+
+def test_funnel_plot_names_every_unit_outside_the_limits_inside_the_figure(laos):
+    points = (laos.groupby("province_code").agg(n=("overall_pct", "size"),
+                                                  value=("overall_pct", "mean"))
+              .reset_index().rename(columns={"province_code": "unit"}))
+    points["label"] = [i18n.province_label(u, "en") for u in points["unit"]]
+    target = float(laos["overall_pct"].mean())
+    points["flag"] = np.where(points["value"] < target - 3, "below998",
+                              np.where(points["value"] > target + 3, "above998", "within"))
+    n = np.arange(1, 70)
+    se = 8 / np.sqrt(n)
+    curve = pd.DataFrame({"n": n, "lo95": target - 1.96 * se, "hi95": target + 1.96 * se,
+                          "lo998": target - 3.09 * se, "hi998": target + 3.09 * se})
+    fig = plots.funnel_plot(points, curve, target=target, lang="en", scale=1,
+                            title="t", caption="c")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    named = {t.get_text(): t for t in fig.axes[0].texts}
+    outside = points.loc[points["flag"] != "within", "label"]
+    assert len(outside) >= 2 and set(outside) == set(named)  # every one, and only those
+    # the words only (an annotation's extent takes in its leader line too)
+    boxes = [matplotlib.text.Text.get_window_extent(t, canvas.get_renderer())
+             for t in named.values()]
+    assert all(fig.bbox.contains(b.x0, b.y0) and fig.bbox.contains(b.x1, b.y1) for b in boxes)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     with pytest.raises(ValueError, match="lo998"):
         plots.funnel_plot(points, curve.drop(columns="lo998"), target=target, lang="th")
 
@@ -221,8 +317,19 @@ def test_rank_interval_plot_draws_sensitivity_apart_from_the_statistical_interva
     spans = [sorted((seg[0][0], seg[1][0]) for seg in c.get_segments()) for c in lines]
     assert [(1, 3), (2, 2)] in spans and [(1, 2), (1, 4)] in spans
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["90% statistical uncertainty (bootstrap)",
-                      "Sensitivity to weights and method"]
+    # in the order of the ranks table's columns: sensitivity, then the statistical interval
+    assert legend == ["Sensitivity to weights and method",
+                      "90% statistical uncertainty (bootstrap)"]
+
+
+def test_rank_interval_plot_of_many_units_uses_two_readable_panels(laos):
+    ranks = pd.DataFrame({"unit": [f"{i:02d}" for i in range(76)],
+                          "label": [f"จังหวัด {i}" for i in range(76)], "rank": range(1, 77)})
+    ranks = ranks.assign(rank_low=np.maximum(1, ranks["rank"] - 9), rank_high=ranks["rank"] + 9)
+    fig = plots.rank_interval_plot(ranks, lang="th")
+    assert len(fig.axes) == 2
+    assert sum(len(ax.get_yticklabels()) for ax in fig.axes) == 76
+    assert min(t.get_fontsize() for ax in fig.axes for t in ax.get_yticklabels()) >= 7
 
 
 def test_funnel_plot_draws_assessment_effects_hollow():
@@ -261,6 +368,22 @@ def test_band_bars_stack_to_100_in_band_order():
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == [i18n.band_label(b, "th") for b in ("excellent", "very_good", "good", "below")]
     assert to_hex(bars[0].get_facecolor()) == plots.BAND_COLOURS["excellent"].lower()
+
+
+def test_band_bars_label_counts_as_the_bullets_do_and_always_the_failing_band():
+    shares = pd.DataFrame({"label": ["แพร่"] * 4 + ["ทั้งประเทศ"] * 4,
+                           "band": plots.charts.BAND_ORDER * 2,
+                           "share": [.07, .56, .36, .012, .07, .52, .40, .008],
+                           "count": [6, 47, 30, 1, 549, 4062, 3156, 61]})
+    fig = plots.band_bars(shares, lang="th", width=4.8, title="แถบ")
+    FigureCanvasAgg(fig).draw()  # the labels are fitted to the segments' final width
+    texts = _texts(fig)
+    assert "47 (56%)" in texts and "4,062 (52%)" in texts
+    assert "1 (1.2%)" in texts and "61 (0.8%)" in texts  # the failing band: beside the bar
+    assert "7%" in texts  # a narrow segment still says its share
+    assert fig.title_text.get_text() == "แถบ"
+    sizes = [t.get_fontsize() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert min(sizes) >= 7  # printed at its own size in the page-1 box
 
 
 def test_shorten_never_splits_a_thai_mark_from_its_letter():
@@ -331,7 +454,7 @@ def _every_chart(laos: pd.DataFrame, lang: str) -> dict[str, plots.Chart]:
         "indicators": plots.indicator_gap_bars(gaps, lang=lang),
         "heatmap": plots.heatmap(cells, lang=lang),
         "funnel": plots.funnel_plot(by_province, curve, target=target, lang=lang, highlight=PHRAE),
-        "league": plots.rank_interval_plot(league, lang=lang, highlight=PHRAE, label_limit=40),
+        "league": plots.rank_interval_plot(league, lang=lang, highlight=PHRAE),
         "integrity": plots.gap_scatter(phrae, lang=lang),
         "bands": plots.band_bars(shares, lang=lang),
         "map": plots.province_map(by_province.rename(columns={"unit": "province_code"}), lang=lang),
@@ -340,7 +463,12 @@ def _every_chart(laos: pd.DataFrame, lang: str) -> dict[str, plots.Chart]:
 
 @pytest.mark.parametrize("lang", ["th", "en"])
 def test_every_chart_fits_its_labels_inside_the_figure(laos, lang):
+    # the longest real title and caption, wrapped to the figure's width
+    title = i18n.t("chart.title.indicators", lang, n="12")
+    caption = " ".join([i18n.t("chart.heatmap_caption", lang),
+                        i18n.t("chart.heatmap_sparse", lang, min_n="5")])
     for name, fig in _every_chart(laos, lang).items():
+        fig.set_heading(title, caption)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         renderer = canvas.get_renderer()
@@ -349,10 +477,16 @@ def test_every_chart_fits_its_labels_inside_the_figure(laos, lang):
         width, height = fig.get_size_inches()
         assert (drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01
                 and drawn.y1 <= height + 0.01), f"{name}: drawn over {drawn.bounds}"
-        ax = fig.axes[0]
-        assert ax.get_position().width > 0.3 and ax.get_position().height > 0.25, name
-        for legend in fig.legends:  # a legend below the axes stays clear of the axis labels
-            assert not legend.get_window_extent(renderer).overlaps(ax.get_tightbbox(renderer)), name
+        ax = fig.axes[0]  # the plot keeps its room (several panels: together), whatever the heading
+        assert sum(a.get_position().width for a in fig.axes if not a.get_label() == "<colorbar>") \
+            > 0.3 and ax.get_position().height * height > 0.25, name
+        heading = [t.get_window_extent(renderer) for t in (fig.title_text, fig.caption_text)]
+        for legend in fig.legends:  # a legend stays clear of the axis labels and the heading
+            box = legend.get_window_extent(renderer)
+            assert not any(box.overlaps(a.get_tightbbox(renderer)) for a in fig.axes), name
+            assert not any(box.overlaps(h) for h in heading), name
+        for a in fig.axes:
+            assert not any(a.get_tightbbox(renderer).overlaps(h) for h in heading), name
 
 
 def test_a_chart_of_several_panels_keeps_them_apart():
@@ -386,3 +520,23 @@ def test_a_chart_is_drawn_once_per_display_even_beside_pyplots_printer(laos, mon
     assert [sorted(d) for d in published] == [["image/png", "text/plain"]]
     assert published[0]["image/png"].startswith(b"\x89PNG")
     assert draws == [chart]
+
+
+# -- the reports' charts: each says what it shows --
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_every_report_chart_has_a_title_and_fits(small_processed, lang):
+    from lpa_analysis.report import national_report, province_report
+
+    for rep in (province_report(2566, PHRAE, lang=lang, processed_dir=small_processed),
+                national_report(2566, lang=lang, processed_dir=small_processed)):
+        for name in rep.CHARTS:
+            chart = rep.chart(name)
+            assert chart.title_text is not None and chart.title_text.raw_text, (rep.KIND, name)
+            assert chart.alt_text() == chart.title_text.raw_text
+            canvas = FigureCanvasAgg(chart)
+            canvas.draw()
+            drawn = chart.get_tightbbox(canvas.get_renderer())
+            width, height = chart.get_size_inches()
+            assert drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= width + 0.01 \
+                and drawn.y1 <= height + 0.01, (rep.KIND, name, drawn.bounds)

@@ -4,6 +4,8 @@ every page, and no dataset.yml said to be a draft."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import shutil
@@ -11,6 +13,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lpa_analysis import i18n, render
@@ -18,7 +21,8 @@ from lpa_analysis.build import build_is_current, build_year
 from lpa_analysis.errors import InputError
 from lpa_analysis.processed import load_processed
 from lpa_analysis.readers import read_release
-from lpa_analysis.report.release import css_string, release_html
+from lpa_analysis.report import province_report
+from lpa_analysis.report.release import css_string, footer_line, release_html, watermark_html
 from lpa_analysis.schema import MAX_RELEASE_BYTES, Release
 
 WATERMARK = {"th": "ข้อมูลสมมติ — ไม่ใช่ผลการประเมินจริง", "en": "SYNTHETIC DATA — not real results"}
@@ -90,9 +94,57 @@ def test_a_misnamed_dataset_yaml_is_not_silently_ignored(tmp_path):
         read_release(tmp_path)
 
 
+BILINGUAL = """\
+publisher:
+  th: "สำนักงานส่งเสริมการปกครองท้องถิ่นจังหวัดแพร่"
+  en: "Phrae Provincial Office for Local Administration"
+contact: "054 511 000"
+source: {th: "ผลการประเมินที่ตรวจสอบแล้ว", en: "Verified assessment results"}
+"""
+THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+def test_a_text_may_be_given_in_each_language(tmp_path):
+    release = read_release(_folder(tmp_path, BILINGUAL))
+    assert release.text("publisher", "en") == "Phrae Provincial Office for Local Administration"
+    assert release.text("source", "th") == "ผลการประเมินที่ตรวจสอบแล้ว"
+    assert release.text("contact", "th") == release.text("contact", "en") == "054 511 000"
+    english = release_html(release, "en")
+    assert "Verified assessment results" in english and not THAI.search(english.split(
+        "<style>")[0].replace(i18n.t("release.status.draft", "th"), ""))
+    assert "Verified assessment results" not in release_html(release, "th")
+
+
+@pytest.mark.parametrize("text, says", [
+    ("publisher: {th: ก}\n", "publisher: give one text, or both languages"),
+    ("source: {th: ก, en: x, fr: y}\n", "has: th, en, fr"),
+    ("contact: {th: ก, en: 053123456}\n", "contact.en: read as int"),
+    ("publisher: {th: '  ', en: x}\n", "publisher.th: String should have at least"),
+])
+def test_a_bad_bilingual_text_names_the_key(tmp_path, text, says):
+    with pytest.raises(InputError, match=re.escape(says)):
+        read_release(_folder(tmp_path, text))
+
+
+@pytest.mark.parametrize("status, label, dated", [
+    ("draft", "ร่าง ณ วันที่", "ร่าง ณ วันที่ 15 มีนาคม 2567"),
+    ("final", "วันที่เผยแพร่", "เผยแพร่ 15 มีนาคม 2567"),
+])
+def test_the_date_is_labelled_by_status(status, label, dated):
+    html = release_html(Release(status=status, release_date=date(2024, 3, 15)), "th")
+    assert f"<dt>{label}</dt>" in html and dated in html
+    assert ("เผยแพร่ 15" in html) == (status == "final")  # a draft is never 'released'
+    footer = footer_line(Release(status=status, release_date=date(2024, 3, 15)), "th")
+    assert footer.endswith(dated) and footer.count("ร่าง") == (status == "draft")
+
+
 def test_lpa_demo_writes_synthetic_true(small_demo):
     release = read_release(small_demo)
     assert release.synthetic and release.declared and release.publisher
+    # each language's report reads its own language: no Thai in the English texts
+    for name in ("publisher", "source"):
+        assert THAI.search(release.text(name, "th"))
+        assert not THAI.search(release.text(name, "en"))
 
 
 # ------------------------------------------------------------------- build and processed
@@ -110,6 +162,12 @@ def test_the_build_carries_dataset_yml_into_processed(demo_copy, tmp_path):
     build_year(2566, demo_copy, processed)
     folder = processed / "2566"
     assert load_processed(2566, processed).release == read_release(demo_copy)
+    # texts in both languages survive the copy
+    (demo_copy / "dataset.yml").write_text(BILINGUAL, encoding="utf-8")
+    build_year(2566, demo_copy, processed)
+    assert load_processed(2566, processed).release == read_release(demo_copy)
+    (demo_copy / "dataset.yml").write_text(FINAL, encoding="utf-8")
+    build_year(2566, demo_copy, processed)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert "dataset.yml" in {o["path"] for o in manifest["outputs"]}
     assert "dataset.yml" in {i["path"] for i in manifest["inputs"]}
@@ -148,6 +206,17 @@ def test_thai_dates_are_buddhist_era():
 
 
 @pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_diagonal_watermark_is_outlines_not_text(lang):
+    """Its words as text would be copied and extracted into every line they cross."""
+    html = watermark_html(lang)
+    assert WATERMARK[lang] not in html and MARK in html
+    data = re.search(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)[1]
+    svg = base64.b64decode(data).decode("utf-8")
+    assert "<text" not in svg and svg.count("<path") > 10  # one outline per glyph or more
+    assert watermark_html(lang) == html  # byte-stable re-runs
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
 def test_synthetic_data_get_the_watermark_and_real_data_do_not(lang):
     synthetic = release_html(Release(synthetic=True, status="final"), lang)
     real = release_html(Release(synthetic=False, status="final"), lang)
@@ -183,6 +252,17 @@ def _pdf_pages(pdf: Path, mode: str = "-layout") -> list[str]:
             for n in range(1, pages + 1)]
 
 
+def _tinted_pixels(pdf: Path, page: int) -> int:
+    """Pixels of the watermark's light red (red over equal green and blue) on a page."""
+    from PIL import Image
+
+    png = subprocess.run(["pdftoppm", "-f", str(page), "-l", str(page), "-r", "50", "-png",
+                          str(pdf)], capture_output=True, check=True).stdout
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return int(((r >= 235) & (r - g >= 8) & (abs(g - b) <= 4)).sum())
+
+
 def _render(data: Path, root: Path, formats: set[str]) -> Path:
     from lpa_analysis.runs import run_reports
 
@@ -201,12 +281,19 @@ def test_a_synthetic_build_watermarks_every_pdf_page(small_demo, tmp_path):
     report = _render(small_demo, tmp_path, {"html", "pdf"})
     pages = _pdf_pages(report / "report.pdf")
     assert len(pages) > 3
-    unmarked = [n for n, text in enumerate(pages, start=1) if WATERMARK["th"] not in text]
-    assert not unmarked, f"pages without the watermark in the footer: {unmarked}"
-    # and across the page: the diagonal one besides the footer's
+    # the footer line's words, as text, once a page (searchable)
+    counts = [text.count(WATERMARK["th"]) for text in pages]
+    assert counts == [1] * len(pages), f"the footer's watermark per page: {counts}"
+    # the diagonal one is a picture: none of its letters mix into the lines it crosses
     raw = _pdf_pages(report / "report.pdf", "-raw")
-    unmarked = [n for n, text in enumerate(raw, start=1) if text.count("ข้อมูลสมมติ") < 2]
-    assert not unmarked, f"pages without the diagonal watermark: {unmarked}"
+    assert [text.count(WATERMARK["th"]) for text in raw] == [1] * len(raw)
+    rep = province_report(2566, "54", lang="th", processed_dir=tmp_path / "processed")
+    first = "".join(pages[0].split())  # lines joined: a bullet may wrap
+    broken = [b for b in rep.main_points().bullets if "".join(b.split()) not in first]
+    assert not broken, f"main points that do not read whole on page 1: {broken}"
+    # ... and is drawn on every page (its light red, where nothing else is that colour)
+    tinted = [_tinted_pixels(report / "report.pdf", n) for n in range(1, len(pages) + 1)]
+    assert min(tinted) > 300, f"pages without the diagonal watermark: {tinted}"
     html = (report / "report.html").read_text(encoding="utf-8")
     # the cover: title, release metadata, then the contents
     assert html.index("</h1>") < html.index('class="lpa-release"') < html.index(TOC)
@@ -222,6 +309,8 @@ def test_a_final_real_build_has_no_watermark_and_a_footer_on_every_page(demo_cop
     assert not [n for n, text in enumerate(pages, start=1) if footer not in text]
     assert "ฉบับร่าง" not in pages[0] and "054 511 000" in pages[0]
     assert MARK not in (report / "report.html").read_text(encoding="utf-8")
+    # nothing else on a page has the watermark's tint (the synthetic test's check can fail)
+    assert max(_tinted_pixels(report / "report.pdf", n) for n in range(1, len(pages) + 1)) < 50
 
 
 @pytest.mark.slow

@@ -181,6 +181,9 @@ def test_styler_tables_render_identically_and_left_align_text():
     assert a == b and 'id="T_s1"' in a and "#T_s1_row1_col1" in a
     assert re.search(r'<td [^>]*class="lpa-text data row0 col0"[^>]*>อบต.น้ำชำ</td>', a)
     assert re.search(r'<td [^>]*class="data row0 col1"[^>]*>81.50</td>', a)
+    # each header aligned as its column: the names' left, the numbers' right
+    assert re.search(r'<th [^>]*class="lpa-text col_heading level0 col0"[^>]*>ชื่อ</th>', a)
+    assert re.search(r'<th [^>]*class="col_heading level0 col1"[^>]*>คะแนนรวม', a)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in a
 
 

@@ -91,7 +91,27 @@ def test_province_lao_ranks_lie_in_their_sensitivity_interval(phrae):
     assert ((ranks["rank_sens_low"] <= ranks["rank_nominal"])
             & (ranks["rank_nominal"] <= ranks["rank_sens_high"])).all()
     assert (ranks["rank_boot_low"] <= ranks["rank_boot_high"]).all()
-    assert ranks["rank_nominal"].is_monotonic_increasing
+    # the best and the worst RANKS_SHOWN / 2 first (the rows the report shows), then the rest;
+    # each part best first
+    half = phrae.RANKS_SHOWN // 2
+    ranked = ranks.dropna(subset=["rank_nominal"]).sort_values(["rank_nominal", "lao_code"])
+    assert len(ranked) > phrae.RANKS_SHOWN  # Phrae has a remainder, so all three parts exist
+    top, bottom, rest = ranks[:half], ranks[half:2 * half], ranks[2 * half:]
+    assert top["group"].eq("top").all() and bottom["group"].eq("bottom").all()
+    assert rest["group"].isna().all()
+    assert list(top["lao_code"]) == list(ranked["lao_code"][:half])
+    assert list(bottom["lao_code"]) == list(ranked["lao_code"][-half:])
+    unranked = ranks.loc[ranks["rank_nominal"].isna(), "lao_code"]
+    assert list(rest["lao_code"]) == [*ranked["lao_code"][half:-half], *unranked]
+    for part in (top, bottom, rest.dropna(subset=["rank_nominal"])):
+        assert part["rank_nominal"].is_monotonic_increasing
+    assert top["rank_nominal"].max() <= rest["rank_nominal"].min()
+    assert rest["rank_nominal"].max() <= bottom["rank_nominal"].min()
+    assert rest["rank_nominal"].isna().sum() == len(unranked)  # unranked, if any, last
+    assert rest["rank_nominal"].notna().cummin().equals(rest["rank_nominal"].notna())
+    shown = phrae.show("ranks").data  # the report's table: the top and bottom, in that order
+    code = i18n.table_headers(["lao_code"], phrae.lang)["lao_code"]
+    assert shown[code].tolist() == [*top["lao_code"], *bottom["lao_code"]]
     headers = phrae.people_table("ranks").columns
     assert "Best rank (sensitivity to weights and method)" in headers
     assert "Best rank (statistical interval)" in headers

@@ -30,12 +30,12 @@ def test_each_kind_of_number_is_written_its_way():
         "rank_median": [211.0, 1.0, np.nan], "lao_type": ["sao", "pao", None],
     })
     text = written(frame)
-    assert text["rank_biserial"].tolist() == ["0.26", "0.59", "-0.04"]
+    assert text["rank_biserial"].tolist() == ["0.26", "0.59", "−0.04"]  # true minus
     assert text["epsilon_sq"].tolist() == ["0.04", "0.20", i18n.MISSING]
     assert text["p_value"].tolist() == ["< 0.001", "0.034", "1.000"]
     assert text["q_value"].tolist() == ["< 0.001", "0.001", i18n.MISSING]
     assert text["n"].tolist() == ["7,849", "25", i18n.MISSING]
-    assert text["statistic"].tolist() == ["2,259.0", "3.4", "-5.7"]
+    assert text["statistic"].tolist() == ["2,259.0", "3.4", "−5.7"]
     assert text["df"].tolist() == ["1", "2", "4"]
     assert text["year"].tolist() == ["2566", "2565", "2564"]  # a year is no count: no comma
     assert text["median"].tolist() == ["81.94", "1,234.50", "90.00"]
@@ -81,7 +81,7 @@ def test_workbook_keeps_numbers_as_numbers_with_formats(phrae, tmp_path):
 
 # ----------------------------------------------------------------------------- types section
 
-GROUP = re.compile(r"([^,:(]+?) \(n = ([\d,]+)\)")
+GROUP = re.compile(r"([^,:(]+?) \(n\u00a0=\u00a0([\d,]+)\)")  # no-break spaces: one line
 
 
 def _types(text: str) -> list[tuple[str, int]]:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats as st
 
+from lpa_analysis import i18n
 from lpa_analysis.schema import Framework
 from lpa_analysis.settings import ALPHA
 from lpa_analysis.stats import (
@@ -263,10 +264,47 @@ def test_movers_appendix_and_paired_change_agree_for_every_lao(phrae, comparable
 
 
 NUMBER = r"([+−-]?[\d,]+(?:\.\d+)?)"
+P_VALUE = r"p (=|<) (\d\.\d+)"
+YEARS = re.compile(r"\d{4} \(\d{4}\)")  # "2565 (2022)": a year label, not a number to check
 
 
 def number(text: str) -> float:
     return float(text.replace("−", "-").replace(",", "").lstrip("+"))
+
+
+def numbers_in(text: str) -> list[float]:
+    """Every number written in `text` but the year labels."""
+    return [number(n.rstrip(",")) for n in
+            re.findall(r"[+−-]?\d[\d,]*(?:\.\d+)?", YEARS.sub("", text))]
+
+
+def change_test_note(notes: str, row: pd.Series, previous: str, year: str) -> None:
+    """The method notes give the paired change's test, every number a cell of `row` (a change
+    table's overall_pct row): the Hodges–Lehmann estimate and 95% CI of the LAOs whose score
+    changed, and the signed-rank p value, its CI clear of 0 exactly when p < ALPHA."""
+    head = rf"Change from {re.escape(previous)} to {re.escape(year)}: "
+    tail = (rf"{NUMBER} percentage points, 95% CI {NUMBER} to {NUMBER}; Wilcoxon signed-rank "
+            rf"test, {P_VALUE}\.")
+    if row["n_zero"]:
+        found = re.search(head + rf"the Hodges–Lehmann estimate of the change, from the {NUMBER} "
+                          rf"LAOs whose score changed \({NUMBER} unchanged\), is " + tail, notes)
+        assert found, notes
+        # the signed-rank test and its estimate leave out the LAOs whose score did not change
+        assert number(found[1]) == row["n_pairs"] - row["n_zero"]
+        assert number(found[2]) == row["n_zero"]
+        values = found.groups()[2:]
+    else:
+        found = re.search(head + rf"every one of the {NUMBER} LAOs' scores changed; the "
+                          r"Hodges–Lehmann estimate of the change is " + tail, notes)
+        assert found, notes
+        assert number(found[1]) == row["n_pairs"]
+        values = found.groups()[1:]
+    for value, column in zip(values, ("hl_estimate", "hl_ci_low", "hl_ci_high"), strict=False):
+        assert number(value) == round(row[column], 2), column
+    relation, p = values[3], float(values[4])
+    assert p == round(row["p_value"], 3) if relation == "=" else row["p_value"] < p == 0.001
+    excludes_zero = row["hl_ci_low"] > 0 or row["hl_ci_high"] < 0
+    assert excludes_zero == (row["p_value"] < ALPHA)
 
 
 def test_change_sentence_numbers_are_the_change_table(phrae):
@@ -279,39 +317,51 @@ def test_change_sentence_numbers_are_the_change_table(phrae):
     assert number(basis[2]) == row["n_excluded_indicators"]
     assert "computed as the points obtained on all indicators over their maximum points" in text
     assert "The overall method changed in 2566" in text
-    # the section says what the change means; the test and its interval are method notes
-    result = re.search(rf"overall score of the {NUMBER} LAOs assessed in both years changed "
-                       rf"typically by {NUMBER} points from .+?, (more than chance would give|"
-                       rf"no more than chance could give)", text)
+    # the section says what the change means, in words; the test and its interval are method
+    estimate = round(row["hl_estimate"], 2)
+    result = re.search(rf"On this basis, the overall score of the {NUMBER} LAOs assessed in both "
+                       rf"years typically (rose|fell) by about {NUMBER} percentage points from "
+                       rf"2565 \(2022\) to 2566 \(2023\)\.", text)
     assert result, text
     assert number(result[1]) == row["n_pairs"]
-    assert number(result[2]) == round(row["hl_estimate"], 2)
-    assert result[3].startswith("more") == (row["p_value"] < ALPHA)
-    notes = phrae.text("method_notes")
-    result = re.search(
-        rf"typical change among the {NUMBER} LAOs whose score changed \({NUMBER} unchanged\) "
-        rf"{NUMBER} points, 95% CI {NUMBER} to {NUMBER}; Wilcoxon signed-rank test, "
-        rf"p (=|<) (\d\.\d+)", notes)
-    assert result, notes
-    # the signed-rank test and its estimate leave out the LAOs whose score did not change
-    assert number(result[1]) == row["n_pairs"] - row["n_zero"]
-    assert number(result[2]) == row["n_zero"]
-    for group, column in ((3, "hl_estimate"), (4, "hl_ci_low"), (5, "hl_ci_high")):
-        assert number(result[group]) == round(row[column], 2), column
-    p = float(result[7])
-    assert p == round(row["p_value"], 3) if result[6] == "=" else row["p_value"] < p
-    excludes_zero = row["hl_ci_low"] > 0 or row["hl_ci_high"] < 0
-    assert excludes_zero == (row["p_value"] < ALPHA)
+    assert result[2] == ("rose" if estimate > 0 else "fell") and estimate != 0
+    assert number(result[3]) == abs(estimate)
+    chance = re.search(r"This is (more than chance would give|no more than chance could give) "
+                       r"\(the test is in the method notes\)\.", text)
+    assert chance, text
+    assert chance[1].startswith("more") == (row["p_value"] < ALPHA)
+    # no other number: neither the interval nor the test is in the section
+    numbers = numbers_in(text)
+    assert sorted(numbers) == sorted([row["n_comparable_indicators"],
+                                      row["n_excluded_indicators"], row["n_pairs"],
+                                      abs(estimate)]), text
+    assert not re.search(r"\bp [=<]|\bCI\b|confidence interval|Wilcoxon", text)
+    change_test_note(phrae.text("method_notes"), row, "2565 (2022)", "2566 (2023)")
 
 
 def test_every_comparison_of_years_states_the_basis(phrae, small_processed):
     from lpa_analysis.report import province_report
+    from lpa_analysis.report.base import change_basis_text
 
     thai = province_report(2566, "54", lang="th", processed_dir=small_processed)
     for rep in (phrae, thai):
-        basis = rep.text("change").split("\n\n")[2]  # intro, published-method note, basis
+        row = rep.tables["change"].set_index("measure").loc["overall_pct"]
+        basis = change_basis_text(row, rep.lang)
+        assert basis in rep.text("change").split("\n\n"), rep.lang
+        # written out once, in the trend (change) section; every other use points there
+        texts = {section: rep.text(section) for section in rep.TEXTS}
+        assert [s for s, text in texts.items() if basis in text] == ["change"], rep.lang
+        assert sum(text.count(basis) for text in texts.values()) == 1, rep.lang
+        pointer = i18n.t("trend.basis_pointer", rep.lang,
+                         n_comparable=i18n.fmt_num(row["n_comparable_indicators"]))
         for section in ("movers", "appendix_laos", "method_notes"):
-            assert basis in rep.text(section), (rep.lang, section)
+            assert pointer in texts[section].split("\n\n") or f"- {pointer}" in \
+                texts[section].split("\n\n"), (rep.lang, section)
+        assert pointer not in texts["change"], rep.lang
+    n_comparable = phrae.tables["change"].set_index("measure").loc[
+        "overall_pct", "n_comparable_indicators"]
+    assert (f"Comparable scores use the {n_comparable} indicators both years share: see the "
+            "Trend section.") in phrae.text("movers")
     row = thai.tables["change"].set_index("measure").loc["overall_pct"]
     th = thai.text("change") + thai.text("method_notes")
     for column in ("hl_estimate", "hl_ci_low", "hl_ci_high"):

@@ -25,6 +25,11 @@ from lpa_analysis.settings import ALPHA, MIN_LAOS_FOR_INDICATOR_TEST
 from lpa_analysis.stats import indicator_gaps, indicator_gaps_all
 
 REFS = Path(__file__).parent / "references"
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> list[float]:
+    return [float(n.rstrip(",").replace(",", "")) for n in NUMBER.findall(text)]
 NUMERIC = ["dimension", "n_province", "n_rest", "attainment_province", "attainment_rest",
            "difference", "ci_low", "ci_high", "statistic", "p_value", "q_value"]
 
@@ -230,9 +235,38 @@ def test_indicators_sentence_quotes_the_table_as_shown(phrae):
     assert shown[id_header].tolist() == rows["indicator_id"].tolist()
     assert rows["q_value"].notna().all()  # every row shown was tested
     below = int(((rows["q_value"] < ALPHA) & (rows["difference"] < 0)).sum())
-    numbers = [float(n.replace(",", ""))
-               for n in re.findall(r"\d[\d,]*(?:\.\d+)?", phrae.text("indicators"))]
-    # the significance level (q < ALPHA) is method: the section says "clearly below"
-    assert sorted(numbers) == sorted([below, len(shown), MIN_LAOS_FOR_INDICATOR_TEST])
+    # intervals wholly below 0 as the table shows them (the sentence says "in the table")
+    header = i18n.table_headers(["ci_high"], phrae.lang)["ci_high"]
+    [ci_high] = [c for c in shown.columns if c in (header, f"{header} (%)")]
+    n_ci_below = sum(float(v.replace("−", "-").replace(",", "")) < 0 for v in shown[ci_high])
+    assert n_ci_below == int((rows["ci_high"] < 0).sum())
+    expected_by_chance = round(ALPHA / 2 * len(shown))  # one side of a two-sided ALPHA
+    fill = {"n_significant": below, "n_indicators": len(shown), "alpha": ALPHA,
+            "min_laos": MIN_LAOS_FOR_INDICATOR_TEST, "n_untested": len(table) - len(shown),
+            "n_ci_below": n_ci_below, "expected": expected_by_chance}
+    counted = "indicators.n_significant" if below else "indicators.none_significant"
+    paragraphs = [("indicators.intro", []),
+                  (counted, ["n_significant", "n_indicators", "alpha", "min_laos",
+                             "n_untested"][0 if below else 1:])]
+    if n_ci_below > below:  # more intervals clear of 0 than indicators counted: say why
+        paragraphs.append(("indicators.unadjusted", ["n_ci_below", "n_indicators",
+                                                     "expected", "alpha"]))
+    texts = phrae.text("indicators").split("\n\n")
+    assert len(texts) == len(paragraphs)
+    for text, (key, names) in zip(texts, paragraphs, strict=True):
+        template = i18n.messages()[key][phrae.lang]
+        assert sorted(re.findall(r"\{(\w+)\}", template)) == sorted(
+            [*names, *(["province"] if key == "indicators.intro" else [])]), key
+        # the template's own numbers are the CI level and the 0 an interval lies below
+        literal = numbers_in(re.sub(r"\{\w+\}", " ", template))
+        assert set(literal) <= {0, 95}, key
+        assert sorted(numbers_in(text)) == sorted([*literal, *(fill[n] for n in names)]), text
+        # and each number stands where the template puts it
+        pattern = re.escape(re.sub(r"\{\w+\}", "\x00", template)).replace("\x00", "(.+?)")
+        found = re.fullmatch(pattern, text)
+        assert found, (key, text)
+        placed = dict(zip(re.findall(r"\{(\w+)\}", template), found.groups(), strict=True))
+        for name in names:
+            assert float(placed[name].replace(",", "")) == fill[name], (key, name)
     labels = [tick.get_text() for tick in phrae.chart("indicators").axes[0].get_yticklabels()]
     assert labels and all(label.split(" ")[0] in set(rows["indicator_id"]) for label in labels)

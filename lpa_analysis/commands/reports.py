@@ -101,10 +101,8 @@ def reports(
                    + (f"\n       partial notebook: {r.debug_notebook}" if r.debug_notebook else ""),
                    err=True)
     if scorecards:
-        done = {s: sum(r.status == s for r in cards.results) for s in ("done", "skipped", "failed")}
-        typer.echo(f"scorecards: {done['done']} provinces rendered, {done['skipped']} unchanged, "
-                   f"{done['failed']} failed")
-        for r in cards.failed:
-            typer.echo(f"FAILED scorecards {r.key}: {r.error}", err=True)
+        from lpa_analysis.commands.scorecards import echo_outcome
+
+        echo_outcome(cards, str(outcome.year))
     if outcome.failed or (scorecards and cards.failed):
         raise typer.Exit(EXIT_PROBLEMS)

@@ -55,14 +55,19 @@ def scorecards(
         outcome = run_scorecards(year, province, lang=lang, data_dir=data,
                                  processed_dir=processed, out_dir=out, workers=jobs,
                                  force=force, lao=lao)
-    counts = {s: sum(r.status == s for r in outcome.results) for s in ("done", "skipped", "failed")}
-    typer.echo(f"{outcome.year} {lang}: scorecards of {counts['done']} provinces rendered, "
-               f"{counts['skipped']} unchanged, {counts['failed']} failed")
-    for r in outcome.failed:
-        typer.echo(f"FAILED {r.key}: {r.error}", err=True)
+    echo_outcome(outcome, f"{outcome.year} {lang}")
     if lao and not outcome.failed:
         province = outcome.results[0].key.rsplit("/", 1)[1]
         folder = out / str(outcome.year) / lang / province
         typer.echo(f"{folder / FOLDER / (lao.strip() + '.pdf')} (booklet: {folder / BOOKLET})")
     if outcome.failed:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def echo_outcome(outcome, what: str) -> None:
+    """'2566 th: scorecards of provinces: 1 rendered, 0 unchanged, 0 failed', then each failure."""
+    counts = {s: sum(r.status == s for r in outcome.results) for s in ("done", "skipped", "failed")}
+    typer.echo(f"{what}: scorecards of provinces: {counts['done']} rendered, "
+               f"{counts['skipped']} unchanged, {counts['failed']} failed")
+    for r in outcome.failed:
+        typer.echo(f"FAILED scorecards {r.key}: {r.error}", err=True)

@@ -144,7 +144,7 @@ def generate(out: Path | str = DEFAULT_DIR, years=FRAMEWORK_YEARS, seed: int = D
             json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
             encoding="utf-8")
         (tmp / _MARKER).write_text(_datacard(truth), encoding="utf-8")
-        (tmp / RELEASE_FILE).write_text(_release(seed, years), encoding="utf-8")
+        (tmp / RELEASE_FILE).write_text(_release(years), encoding="utf-8")
         _finish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -211,17 +211,23 @@ def _truth_header(seed, years, codes, dirty, effects: Effects, teams, registry, 
     }
 
 
-def _release(seed: int, years: list[int]) -> str:
+def _release(years: list[int]) -> str:
     """dataset.yml: plausible release metadata that no one could take for a real release;
     `synthetic: true` puts the watermark on every report page."""
     return (
         "# Release metadata (data/README.md). Written by lpa demo: the data are made up.\n"
-        "publisher: \"ตัวอย่างสาธิต lpa-analysis · lpa-analysis demo\"\n"
+        "# publisher, contact and source: one text, or {th: ..., en: ...} for each language.\n"
+        "publisher:\n"
+        "  th: \"ตัวอย่างสาธิตของ lpa-analysis\"\n"
+        "  en: \"lpa-analysis demonstration\"\n"
         "status: draft\n"
         f"release_date: {max(years) - 543}-12-01\n"
         "contact: \"demo@example.invalid\"\n"
-        f"source: \"lpa demo --seed {seed}: synthetic data shaped like the DLA assessment; "
-        "see DATACARD.md\"\n"
+        "source:\n"
+        "  th: \"ข้อมูลสมมติที่สร้างโดย lpa demo (ไม่ใช่ข้อมูลของ สถ.) "
+        "รายละเอียดอยู่ในไฟล์ DATACARD.md\"\n"
+        "  en: \"Synthetic data made by lpa demo (not DLA data); DATACARD.md gives the "
+        "details and the seed\"\n"
         "synthetic: true\n")
 
 

@@ -3,11 +3,12 @@
 
 from lpa_analysis.plots.charts import (
     band_bars, bar_with_ci, dimension_boxplot, dot_with_ci, funnel_plot, gap_scatter, heatmap,
-    indicator_gap_bars, rank_interval_plot, shorten, trend_lines, type_comparison,
+    indicator_gap_bars, n_label, rank_interval_plot, shorten, trend_lines, type_comparison,
+    wrap_label,
 )
 from lpa_analysis.plots.style import (
     BAND_COLOURS, HIGHLIGHT, NATIONAL, REGION, TYPE_COLOURS, Chart, new_figure, save_png,
-    save_svg, use_style,
+    save_svg, text_svg, use_style,
 )
 
 from lpa_analysis.plots.map import province_grid, province_map  # noqa: F401
@@ -15,6 +16,7 @@ from lpa_analysis.plots.map import province_grid, province_map  # noqa: F401
 __all__ = [
     "BAND_COLOURS", "HIGHLIGHT", "NATIONAL", "REGION", "TYPE_COLOURS", "Chart", "band_bars",
     "bar_with_ci", "dimension_boxplot", "dot_with_ci", "funnel_plot", "gap_scatter", "heatmap",
-    "indicator_gap_bars", "new_figure", "province_grid", "province_map", "rank_interval_plot",
-    "save_png", "save_svg", "shorten", "trend_lines", "type_comparison", "use_style",
+    "indicator_gap_bars", "n_label", "new_figure", "province_grid", "province_map",
+    "rank_interval_plot", "save_png", "save_svg", "shorten", "text_svg", "trend_lines",
+    "type_comparison", "use_style", "wrap_label",
 ]

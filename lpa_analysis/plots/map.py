@@ -21,6 +21,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from lpa_analysis import geo, i18n
 from lpa_analysis.package_data import package_path
+from lpa_analysis.plots.charts import wrap_label
 from lpa_analysis.plots.style import HIGHLIGHT, Chart, new_figure
 
 GRID_CSV = package_path("resources", "province_grid.csv")
@@ -29,6 +30,7 @@ NO_DATA = "#BDBDBD"
 NOT_ASSESSED = "#E6E6E6"
 TILE_INCH = 0.46
 MAX_LABEL_CHARS = 8  # Thai base characters that fit a tile's line at the normal label size
+ROBUST = (2.0, 98.0)  # percentiles at the colour scale's ends
 
 
 @cache
@@ -69,16 +71,28 @@ def _as_codes(highlight: str | Iterable[str] | None) -> set[str]:
     return {geo.resolve_province(h).code for h in items}
 
 
+def colour_limits(values: pd.Series, robust: tuple[float, float] = ROBUST) -> tuple[float,
+                                                                                  float]:
+    """The colour scale's ends: the `robust` percentiles of the values, so that one outlying
+    province does not flatten every other difference into one colour."""
+    finite = values.dropna().to_numpy(float)
+    if not len(finite):
+        return 0.0, 1.0
+    return tuple(float(np.percentile(finite, q)) for q in robust)
+
+
 def province_map(values: pd.DataFrame, value: str = "value", *, lang: str,
                  label: str | None = None, highlight: str | Iterable[str] | None = None,
                  vmin: float | None = None, vmax: float | None = None,
-                 cmap: str = CMAP) -> Chart:
+                 cmap: str = CMAP, title: str | None = None) -> Chart:
     """Every province as a tile coloured by `value` (per-province frame: province_code, value).
 
     Bangkok (a special-form LAO outside DLA's assessment) is drawn light grey and hatched; a province without a
     value (missing row or NaN) mid grey; both are named in the legend. `label` titles the
     colour bar (default: the column name). `highlight`: province(s) by code or name, outlined
-    in the accent colour. vmin/vmax fix the colour scale (default: the data's range). Tiles
+    in the accent colour. vmin/vmax fix the colour scale (default: `colour_limits`, the 2nd
+    to 98th percentile); a province beyond an end takes that end's colour, the bar shows an
+    arrow there and the provinces beyond are named with their values under it. Tiles
     carry the official Thai name (lang 'th') or this project's three-letter code ('en'); each
     tile's patch has gid 'province-<code>' (tests and SVG consumers find it by that).
     """
@@ -91,10 +105,10 @@ def province_map(values: pd.DataFrame, value: str = "value", *, lang: str,
                .astype(float))
     grid = province_grid()
     shown = by_code.reindex(grid["province_code"]).drop(geo.BANGKOK_CODE, errors="ignore")
-    finite = shown.dropna()
-    low = vmin if vmin is not None else (finite.min() if len(finite) else 0.0)
-    high = vmax if vmax is not None else (finite.max() if len(finite) else 1.0)
-    norm = Normalize(low, high if high > low else low + 1)
+    robust_low, robust_high = colour_limits(shown)
+    low = vmin if vmin is not None else robust_low
+    high = vmax if vmax is not None else robust_high
+    norm = Normalize(low, high if high > low else low + 1, clip=True)
     colours = colormaps[cmap]
     marked = _as_codes(highlight)
 
@@ -122,10 +136,19 @@ def province_map(values: pd.DataFrame, value: str = "value", *, lang: str,
 
     # The south-east of the grid is sea: the legend and colour bar sit there.
     bar_ax = ax.inset_axes([0.62, 0.16, 0.33, 0.025])
+    below, above = shown[shown < norm.vmin], shown[shown > norm.vmax]
+    extend = {(False, False): "neither", (True, False): "min", (False, True): "max",
+              (True, True): "both"}[(len(below) > 0, len(above) > 0)]
     fig.colorbar(ScalarMappable(norm=norm, cmap=colours), cax=bar_ax, orientation="horizontal",
-                 label=label or value)
+                 label=label or value, extend=extend, extendfrac=0.06)
+    beyond = [f"{i18n.province_label(code, lang)} {i18n.fmt_num(v, 1)}"
+              for code, v in pd.concat([below.sort_values(), above.sort_values()]).items()]
+    if beyond:
+        text = i18n.t("map.beyond_scale", lang, provinces=", ".join(beyond))
+        ax.text(0.95, 0.075, wrap_label(text, 40), transform=ax.transAxes, ha="right",
+                va="top", fontsize=6.5)
     ax.legend(handles=[Patch(facecolor=NOT_ASSESSED, hatch="////", edgecolor="white",
                              label=i18n.t("map.not_assessed", lang)),
                        Patch(facecolor=NO_DATA, label=i18n.t("map.no_data", lang))],
               loc="lower right", bbox_to_anchor=(1.0, 0.24), fontsize=7)
-    return fig
+    return fig.set_heading(title)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Callable, ClassVar
@@ -27,16 +28,22 @@ from lpa_analysis.schema import DIM_PCT, LaoType, Release, display_name
 # What the report shows of each table (the CSV keeps every column). Missing: all columns.
 DISPLAY_COLUMNS = {
     "pass_rate": ["label", "n", "passed", "rate", "ci_low", "ci_high"],
-    "top_bottom": ["rank_province", "lao_code", "name", "district", "overall_pct", "band"],
+    "pass_rate_years": ["label", "n", "passed", "rate", "change"],
+    "top_bottom": ["rank_province", "lao_code", "name", "district", "overall_pct", "band",
+                   "data_note"],  # data_note: a data-quality finding (data quality section)
     "movers": ["direction", "rank", "lao_code", "name",  # the name's prefix gives the type
-               "comparable_overall_previous", "comparable_overall", "change"],
+               "district", "comparable_overall_previous", "comparable_overall", "change",
+               "data_note"],
     "quality": ["table", "check", "severity", "count"],
+    "quality_laos": ["name", "indicator_id", "indicator", "what", "self_points", "max_points",
+                     "effect"],
     "dimensions": ["level", "measure", "n", "mean", "median", "q1", "q3"],
     "types": ["lao_type", "n", "median", "q1", "q3", "in_test", "min_group_n", "note"],
     "pairwise": ["group_a", "group_b", "n_a", "n_b", "median_a", "median_b", "p_holm",
                  "rank_biserial"],
-    "change": ["measure", "n_pairs", "median_change", "hl_estimate", "hl_ci_low", "hl_ci_high",
-               "p_value"],
+    # one typical change: the Hodges–Lehmann estimate its test and CI belong to (the CSV has
+    # the median change too)
+    "change": ["measure", "n_pairs", "hl_estimate", "hl_ci_low", "hl_ci_high", "p_value"],
     "year_change": ["year_a", "year_b", "measure", "n_pairs", "median_change", "hl_estimate",
                     "hl_ci_low", "hl_ci_high", "p_value", "n_comparable_indicators"],
     "indicators": ["indicator_id", "indicator", "n_province", "attainment_province",
@@ -47,14 +54,18 @@ DISPLAY_COLUMNS = {
                "hi95", "lo998", "hi998", "flag"],
     "integrity": ["province_code", "province", "n", "mean_gap", "ci_low", "ci_high", "leniency",
                   "leniency_ci_low", "leniency_ci_high", "flag"],
-    # the intervals of the mean (the chart) are in districts.csv: ten columns overflow A4
-    "districts": ["district", "n", "passed", "pass_rate", "ci_low", "ci_high", "mean_overall",
+    # the mean score and its CI (mean_ci: one column) as the chart and the sentence; the
+    # pass rate's CI is in districts.csv
+    "districts": ["district", "n", "passed", "pass_rate", "mean_overall", "mean_ci",
                   "weakest_dimension"],
-    "laos": ["lao_code", "name", "district", *DIM_PCT, "overall_pct", "band",
-             "rank_province", "comparable_overall", "change"],  # fits A4; the CSV has all
+    # every LAO in two tables that fit A4 portrait (the CSV has all columns in one)
+    "laos": ["lao_code", "name", "district", "overall_pct", "band", "rank_province",
+             "comparable_overall", "change"],
+    "laos_dimensions": ["lao_code", "name", *DIM_PCT, "overall_pct"],
     "provinces": ["province_code", "province", "n", "passed", "rate", "ci_low", "ci_high",
                   "mean_overall"],
-    "league": ["rank", "province", "n", "value", "rank_boot_low", "rank_boot_high"],
+    "league": ["rank", "province", "n", "value", "rank_boot_low", "rank_boot_high",
+               "team_note"],
     "regions": ["region", "n", "passed", "rate", "ci_low", "ci_high"],
     "alpha": ["scale", "group", "n_items", "n", "alpha", "std_alpha", "note"],
     "pca": ["component", "eigenvalue", "explained", "cumulative"],
@@ -62,10 +73,38 @@ DISPLAY_COLUMNS = {
                        "difference"],
     "team_effect": ["province_code", "province", "n", "estimate", "ci_low", "ci_high", "p_holm",
                     "flag"],
-    "outlier_indicators": ["indicator_id", "n", "n_not_applicable", "share_zero", "mean", "sd",
+    "outlier_indicators": ["indicator_id", "indicator", "n", "n_not_applicable", "share_zero",
+                           "mean", "sd",
                            "skewness", "kurtosis"],
     "quarantine": ["table", "source_row", "lao_code", "indicator_id", "reasons"],
 }
+# Tables a report shows that are another table's columns (view → table): no CSV of their own.
+TABLE_VIEWS = {"laos_dimensions": "laos"}
+# Views whose dimension columns are headed by number (ด้าน 1 … ด้าน 5) under a key line: five
+# dimension names side by side are wider than a portrait page.
+NUMBERED_DIMENSIONS = {"laos_dimensions"}
+# Headers of one table that differ from the column's usual one (table → column → message key).
+TABLE_HEADERS = {
+    "dimensions": {"measure": "col.dimension"},  # its rows are the dimensions (and overall)
+    "pass_rate_years": {"label": "col.pass_rate_basis"},  # a year and what it is computed on
+    "integrity": {"ci_low": "col.mean_gap_ci_low", "ci_high": "col.mean_gap_ci_high"},
+    "league": {"value": "col.mean_overall_pct"},  # the league ranks the mean overall score
+    "team_effect": {"estimate": "col.team_effect_points"},
+}
+# Text columns of names: a cell wraps only at its spaces, never inside a Thai name
+# (อบต.สำโรงปักธงชัย), as headers do (header_html).
+NAME_COLUMNS = {"name", "district", "province", "label", "region", "lao_type", "group_a",
+                "group_b", "measure"}
+# Text columns of long names (indicators) that must wrap: they get the width (lpa.css
+# .lpa-long), so that they wrap at a few word breaks rather than every few characters.
+LONG_TEXT_COLUMNS = {"indicator", "what"}
+# From this many columns a table is set in smaller type (lpa.css .lpa-wide) to fit A4 portrait.
+WIDE_TABLE_COLUMNS = 9
+# Columns headed by the year they hold when the table has one pair of years (column → side,
+# message key with {year}).
+YEAR_HEADERS = {"median_a": ("a", "col.median_year"), "median_b": ("b", "col.median_year"),
+                "comparable_overall_previous": ("a", "col.comparable_overall_year"),
+                "comparable_overall": ("b", "col.comparable_overall_year")}
 # Proportions (0–1) that people read as per cent (×100, under a "%" / "ร้อยละ" header): every
 # table and the XLSX follow this one rule.
 PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest",
@@ -85,11 +124,13 @@ DISPLAY_ROWS = {
     "indicators": lambda d: d["note"].isna(),
     # pairs with a type too small to test are in the CSV; the types table says why
     "pairwise": lambda d: d["note"].ne("not_enough_data"),
+    # the province's best and worst (ProvinceReport.ranks_table group), as the chart shows
+    "ranks": lambda d: d["group"].notna(),
 }
 # Columns holding codes that people should read as words (see _Report._code_label).
 CODED_COLUMNS = {"measure", "measure_a", "measure_b", "level", "direction", "group",
                  "group_a", "group_b", "note", "test_note", "flag", "scale",
-                 "weakest_dimension", "point", "item"}
+                 "weakest_dimension", "point", "item", "team_note"}
 LAO_TYPE_VALUES = {t.value for t in LaoType}
 # Tables whose ci_low/ci_high bound a proportion (shown as per cent like the estimate).
 PROPORTION_CI_TABLES = {"pass_rate", "provinces", "regions", "bands", "indicators",
@@ -137,11 +178,27 @@ def excel_formats(frame: pd.DataFrame) -> list[str | None]:
     return [i18n.NUMBER_FORMATS[k][1] if k else None for k in kinds]
 
 
-def header_html(header) -> str:
-    """A column header that wraps only at its spaces: Chromium breaks Thai inside words it
-    does not know (ธร/รมาภิ/บาล), so each space-separated part is kept whole (lpa.css)."""
+# The longest part (letters, not counting Thai vowel and tone marks) kept on one line: longer
+# ones (ค่าเฉลี่ยของการเปลี่ยนแปลง) would make their column wider than the page can give.
+NOBR_LETTERS = 10
+
+
+def header_html(header, longest: int | None = NOBR_LETTERS) -> str:
+    """A column header that wraps at its spaces: Chromium breaks Thai inside words it does
+    not know (ธร/รมาภิ/บาล), so each space-separated part is kept whole (lpa.css); a part
+    longer than `longest` letters, a phrase of known words, may wrap between them."""
     return " ".join(f'<span class="lpa-nobr">{html.escape(part)}</span>'
+                    if longest is None or _letters(part) <= longest else html.escape(part)
                     for part in str(header).split(" "))
+
+
+def name_html(name) -> str:
+    """A cell of a name (อบต.สำโรงปักธงชัย, Mueang Phrae): wraps only at its spaces."""
+    return header_html(name, longest=None)
+
+
+def _letters(text: str) -> int:
+    return sum(not unicodedata.combining(c) and unicodedata.category(c) != "Mn" for c in text)
 
 
 def says_percent(header: str) -> bool:
@@ -165,6 +222,25 @@ def reconciliation_named(recon: pd.DataFrame, laos: pd.DataFrame, lang: str) -> 
     named["province_code"] = named["lao_code"].astype("string").str[1:3]
     named["province"] = [_province_or_none(c, lang) for c in named["province_code"]]
     return named
+
+
+def reconciliation_results(recon: pd.DataFrame, framework) -> pd.DataFrame:
+    """`recon` with changes_result: whether a mismatch changes the LAO's result (a published
+    pass/fail or band that differs, or a published overall score on the other side of a band's
+    cut-off, the pass mark included); NA for a dimension's score or an LAO on one side only."""
+    def changes(row) -> bool | None:
+        if row["field"] in ("passed", "band"):
+            return True
+        if row["field"] != "overall_pct":
+            return None
+        try:
+            published, recomputed = float(row["published"]), float(row["recomputed"])
+        except (TypeError, ValueError):
+            return None
+        return framework.band_of(published) != framework.band_of(recomputed)
+
+    return recon.assign(changes_result=pd.array(
+        [changes(r) for r in recon.to_dict("records")], dtype="boolean"))
 
 
 def _province_or_none(code, lang: str) -> str | None:
@@ -255,6 +331,14 @@ def published_method_change_text(year_a: int, year_b: int, method_a: str, method
              method=t(f"trend.overall_method.{method_b}", lang))
 
 
+def trend_caption(method_changes: list[int], lang: str) -> str:
+    """The caption of a chart of published yearly means: the shaded band, and the year the
+    overall method changed (the chart's vertical line), if it did."""
+    return " ".join([t("chart.caption.trend", lang),
+                     *(t("chart.caption.method_change", lang, year=i18n.year_label(y, lang))
+                       for y in method_changes)])
+
+
 class ReportBase:
     """What province and national reports share: tables for people, for Excel, and the
     reproducibility footer. Subclasses define `tables` (name → machine-readable frame)."""
@@ -324,7 +408,7 @@ class ReportBase:
     def _people_values(self, name: str) -> pd.DataFrame:
         """`people_table` with the machine-readable headers, which say how each column is
         written (`column_kind`)."""
-        frame = self.tables[name]
+        frame = self.tables[TABLE_VIEWS.get(name, name)]
         columns = DISPLAY_COLUMNS.get(name)
         if columns:
             frame = frame[[c for c in columns if c in frame]]
@@ -346,29 +430,45 @@ class ReportBase:
         """Localised headers; every per-cent column's header says so (PROPORTION_COLUMNS)."""
         people = i18n.localise_table(frame, self.lang, strict=False)
         percent = self._proportions(name)
+        own = TABLE_HEADERS.get(name, {})
         headers = []
         for column, header in zip(frame.columns, people.columns, strict=True):
+            if column in own:
+                header = t(own[column], self.lang)
             if column in DIM_PCT:  # the long names would push a wide table off the page
-                header = i18n.dimension_label(int(column[1]), self.lang, short=True) + " (%)"
+                header = (t("col.dimension_number", self.lang, dimension=column[1])
+                          if name in NUMBERED_DIMENSIONS else
+                          i18n.dimension_label(int(column[1]), self.lang, short=True)) + " (%)"
             elif column in percent and not says_percent(header):
                 header = f"{header} (%)"
-            elif column in ("median_a", "median_b"):
-                header = self._year_header(name, column[-1]) or header
+            elif column in YEAR_HEADERS:
+                header = self._year_header(name, *YEAR_HEADERS[column]) or header
             headers.append(header)
         people.columns = headers
         return people
 
-    def _year_header(self, name: str, side: str) -> str | None:
-        """A change table's median of one of its years, headed with that year ('ค่ามัธยฐาน ปี
-        2565'), or earlier/later year when the table spans several pairs; None for a table
-        without years (the pairwise table's median_a is a group's)."""
-        table = self.tables.get(name)
-        if table is None or f"year_{side}" not in table:
+    # The two years a report's change is between, for tables without year columns (the
+    # appendix's comparable scores); None: no previous year.
+    change_years: tuple[int, int] | None = None
+
+    def _year_header(self, name: str, side: str, key: str) -> str | None:
+        """A column of one of a change's years headed with that year ('ค่ามัธยฐาน ปี 2565',
+        key `col.median_year`), or the earlier/later year when a table of medians spans
+        several pairs; None for a table without years (the pairwise table's median_a is a
+        group's)."""
+        table = self.tables.get(TABLE_VIEWS.get(name, name))
+        if table is not None and f"year_{side}" in table:
+            years = table[f"year_{side}"].dropna().unique()
+        elif self.change_years is not None and key != "col.median_year":
+            # medians without year columns are groups' (the pairwise table), not years'
+            years = [self.change_years[0 if side == "a" else 1]]
+        else:
             return None
-        years = table[f"year_{side}"].dropna().unique()
         if len(years) == 1:
-            return t("col.median_year", self.lang, year=i18n.year_label(years[0], self.lang))
-        return t(f"col.median_{'earlier' if side == 'a' else 'later'}", self.lang)
+            return t(key, self.lang, year=i18n.year_label(years[0], self.lang))
+        if key == "col.median_year":
+            return t(f"col.median_{'earlier' if side == 'a' else 'later'}", self.lang)
+        return None
 
     def _code_label(self, code):
         """Words for the codes that tables carry: measures, levels, directions, types, notes."""
@@ -392,9 +492,10 @@ class ReportBase:
             return i18n.dimension_label(int(code[1:-4]), self.lang, short=True)
         if code in ("overall_pct", "pass_rate_pct"):
             return t(f"chart.{code}", self.lang)
-        if code in ("province", "region", "national"):
+        if code in ("province", "region", "national", "rest"):
             return t(f"chart.{code}", self.lang)
-        if code in ("up", "down", "top", "bottom", "dimension_scores"):
+        if code in ("up", "down", "top", "bottom", "dimension_scores", "team_lenient",
+                    "team_strict"):
             return t(f"value.{code}", self.lang)
         if code.startswith("dimension_") and code[10:].isdigit():  # a dimension's indicators
             return t("value.dimension_indicators", self.lang,
@@ -409,17 +510,51 @@ class ReportBase:
         if name in DISPLAY_ROWS:
             keep = DISPLAY_ROWS[name](self.tables[name])
             frame = frame[keep.astype("boolean").fillna(False).to_numpy(dtype=bool)]
-        total = len(frame)
+        total, kept = len(self.tables[TABLE_VIEWS.get(name, name)]), len(frame)
         if rows is not None:
             frame = frame.head(rows)
         people = self._localised(written(frame), name)
+        names = [h for c, h in zip(frame.columns, people.columns) if c in NAME_COLUMNS]
+        long = [c in LONG_TEXT_COLUMNS for c in frame.columns]
         styled = (people.style.hide(axis="index").format(na_rep=i18n.MISSING, escape="html")
+                  .format(name_html, subset=names, na_rep=i18n.MISSING)
+                  .set_td_classes(pd.DataFrame([["lpa-long" if x else "" for x in long]]
+                                               * len(people), index=people.index,
+                                               columns=people.columns))
                   .format_index(header_html, axis="columns"))
+        if len(people.columns) >= WIDE_TABLE_COLUMNS:
+            styled = styled.set_table_attributes('class="lpa-wide"')
+        captions = []  # HTML
+        if name in NUMBERED_DIMENSIONS:  # the key to the numbered headers
+            captions.append(self._dimension_key())
         if len(frame) < total:  # say so: the sentence above may count rows not shown here
-            styled = styled.set_caption(t("table.first_rows", self.lang, name=name,
-                                          shown=i18n.fmt_num(len(frame)),
-                                          total=i18n.fmt_num(total)))
+            captions.append(html.escape(self._rows_caption(name, len(frame), kept, total)))
+        if captions:
+            styled = styled.set_caption("<br>".join(captions))
         return styled
+
+    def _rows_caption(self, name: str, shown: int, kept: int, total: int) -> str:
+        """'The first 20 of 191 rows; the “Indicators” sheet of tables.xlsx has all 204
+        (including 13 indicators not tested).': what the table leaves out (`kept`: the rows
+        DISPLAY_ROWS keeps, of which `shown` are shown) and where the reader finds all."""
+        fmt = i18n.fmt_num
+        first = t("table.first_rows", self.lang, shown=fmt(shown), total=fmt(kept)) \
+            if shown < kept else t("table.rows_shown", self.lang, shown=fmt(shown),
+                                   total=fmt(total))
+        hidden = f"table.hidden.{name}"
+        detail = t(hidden, self.lang, n=fmt(total - kept)) \
+            if kept < total and hidden in i18n.messages() else ""
+        return first + t("table.all_rows_in", self.lang, total=fmt(total), detail=detail,
+                         sheet=sheet_label(TABLE_VIEWS.get(name, name), self.lang))
+
+    def _dimension_key(self) -> str:
+        """'ด้าน 1 = การบริหารจัดการ · ด้าน 2 = …' (HTML, no entry split across lines): the
+        names behind numbered dimension headers."""
+        return " · ".join(
+            '<span class="lpa-nobr">' + html.escape(
+                f"{t('col.dimension_number', self.lang, dimension=d)} = "
+                f"{i18n.dimension_label(d, self.lang)}") + "</span>"
+            for d in range(1, len(DIM_PCT) + 1))
 
     def write_tables(self, out_dir: str | Path) -> Path:
         """CSV per table (machine-readable column names) and one XLSX, a sheet per table with

@@ -36,7 +36,9 @@ def funnel_chart(funnel: pd.DataFrame, measure: str, national: pd.DataFrame, lan
     points = rows.rename(columns={"province_code": "unit"})
     points = points.assign(label=[i18n.province_label(u, lang) for u in points["unit"]])
     return plots.funnel_plot(points, curve, target=target, lang=lang, highlight=highlight,
-                             scale=1, value_label=t(f"chart.{measure}", lang))
+                             scale=1, value_label=t(f"chart.{measure}", lang),
+                             title=t(f"chart.title.funnel.{measure}", lang),
+                             caption=t("chart.caption.funnel", lang))
 
 
 def dispersion_sentence(funnel: pd.DataFrame, lang: str) -> str:

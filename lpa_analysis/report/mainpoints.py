@@ -13,16 +13,17 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from lpa_analysis import i18n, stats
+from lpa_analysis import i18n, plots, stats
 from lpa_analysis.i18n import fmt_num, fmt_pct, t
 from lpa_analysis.schema import Framework
 
 # point: which bullet; level: province | region | national (blank for districts, LAOs);
 # item: what the row is about (band, indicator id, LAO code, district, year);
 # percent: per cent (pass rates and shares ×100, scores as they are); ci_*: its 95% interval;
-# min_score: the cut-off that applies (pass mark, band floor); change: since the previous year.
+# min_score: the cut-off that applies (pass mark, band floor); change: since the previous year;
+# estimate: an assessment team's effect in percentage points (national team_effect rows).
 MAIN_POINTS_COLUMNS = ["point", "level", "item", "label", "n", "count", "percent", "ci_low",
-                       "ci_high", "min_score", "change"]
+                       "ci_high", "min_score", "change", "estimate"]
 # render.MAIN_POINTS_END: the table of contents goes after this, so page 1 reads title, cover,
 # main points, contents (report/ does not import render).
 MAIN_POINTS_END = "<!-- lpa:main-points-end -->"
@@ -74,6 +75,20 @@ def spread_text(rows: pd.DataFrame, key: str, lang: str) -> str:
     return t(f"{key}_{'notable' if notable else 'range'}", lang, **fill)
 
 
+def as_shown(percent: float) -> float:
+    """A per cent as a bullet writes it (fmt_pct, one decimal): differences between shown
+    numbers are taken from these, so 99.1% − 97.6% reads +1.5, never +1.4."""
+    return float(fmt_pct(percent).rstrip("%").replace(",", "").replace("\u2212", "-"))
+
+
+def and_list(items: Sequence[str], lang: str) -> str:
+    """'A, B and C' / 'ก, ข และค' (message list.and)."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + t("list.and", lang) + items[-1]
+
+
 def names_text(rows: pd.DataFrame, lang: str) -> str:
     """'อบต.ก (65.3%), ทต.ข (68.0%)' for the first NAMES_LISTED rows."""
     return ", ".join(f"{name} ({fmt_pct(value)})" for name, value in
@@ -107,6 +122,21 @@ def band_cutoffs_text(framework: Framework, lang: str) -> str:
     """'ดีเด่น (ร้อยละ 90 ขึ้นไป), ดีมาก (ร้อยละ 80 ถึงต่ำกว่า 90), …' from the framework."""
     cuts = _cutoffs([b.min_pct for b in framework.bands], lang)
     return ", ".join(f"{i18n.band_label(b.id, lang)} ({c})" for b, c in zip(framework.bands, cuts))
+
+
+# The headline chart's width: the page-1 box shows it at 80 % of its width (templates/lpa/
+# lpa.css `.lpa-main-points img`, about 4.8 in), so at this width it prints at its own size.
+CHART_WIDTH_IN = 4.8
+
+
+def bands_chart(main_points: pd.DataFrame, lang: str):
+    """The headline chart: the bands of each group of a main_points table (the bands rows:
+    province, region, nation, or each region and the nation), each segment labelled with the
+    count the bullet gives and its share."""
+    bands = main_points[main_points["point"] == "bands"]
+    return plots.band_bars(bands.assign(band=bands["item"], share=bands["percent"]),
+                           lang=lang, scale=1, width=CHART_WIDTH_IN,
+                           title=t("chart.title.bands", lang))
 
 
 class MainPoints:

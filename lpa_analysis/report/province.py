@@ -23,10 +23,27 @@ from lpa_analysis.processed import DEFAULT_PROCESSED, Processed, load_processed
 from lpa_analysis.report import benchmarking, mainpoints
 from lpa_analysis.report.base import (
     DISPLAY_ROWS, ReportBase, change_basis_text, change_numbers, findings_counts,
-    published_method_change_text,
+    published_method_change_text, reconciliation_named, reconciliation_results, sheet_label,
+    trend_caption,
 )
-from lpa_analysis.schema import DIM_PCT, Framework, display_name, to_be_year
-from lpa_analysis.settings import ALPHA, MIN_LAOS_FOR_INDICATOR_TEST, RANK_INTERVAL
+from lpa_analysis.schema import DIM_PCT, LAO_TYPE_ORDER, Framework, display_name, to_be_year
+from lpa_analysis.settings import ALPHA, MIN_GROUP_N, MIN_LAOS_FOR_INDICATOR_TEST, RANK_INTERVAL
+
+
+def _relation(written: str) -> str:
+    """'= 0.04', or '< 0.01' as it is: a statistic written as a bound takes no '='."""
+    return written if written[:1] in "<>" else f"= {written}"
+
+
+def _side(value: float) -> str:
+    """above / below / same of a difference as a sentence writes it (one decimal)."""
+    shown = round(float(value), 1)
+    return "above" if shown > 0 else "below" if shown < 0 else "same"
+
+
+# Marks an LAO in the top/bottom and movers tables whose score a data-quality finding may
+# have lowered (a missing verified score counts as 0): the data quality section lists them.
+QUALITY_MARK = "†"
 
 
 @dataclass
@@ -72,11 +89,13 @@ class ProvinceReport(ReportBase):
             "main_points": self.main_points_table(),
             "summary": self.summary_table(),
             "pass_rate": self.pass_rate_table(),
+            "pass_rate_years": self.pass_rate_years_table(),
             "bands": stats.band_shares(self.laos),
             "top_bottom": self.top_bottom(),
             "movers": self.movers(),
             "districts": self.districts_table(),
             "quality": self.quality_table(),
+            "quality_laos": self.quality_laos_table(),
             "quarantine": self.quarantine_table(),
             "dimensions": self.dimensions_table(),
             "types": self.types_table(),
@@ -88,6 +107,7 @@ class ProvinceReport(ReportBase):
             "funnel": self.funnel_table(),
             "ranks": self.ranks_table(),
             "integrity": self.integrity_table(),
+            "reconciliation": self.reconciliation_table(),
             "laos": self.laos_table(),
         }
 
@@ -99,6 +119,34 @@ class ProvinceReport(ReportBase):
             rate = stats.pass_rate(frame).iloc[0].to_dict()
             rows.append({"level": level, "label": self._label(level), **rate})
         return pd.DataFrame(rows)
+
+    def pass_rate_years_table(self) -> pd.DataFrame:
+        """The province's pass rate in the previous year and this one, as published (each
+        year's own framework and pass mark) and recomputed on the comparable basis (`basis`:
+        the indicators both years define alike, this year's method and pass mark), with the
+        change between the comparable rates in percentage points (the change main point)."""
+        columns = ["year", "basis", "label", "n", "passed", "rate", "min_score", "change"]
+        if self.basis is None or not self.basis.indicator_ids:
+            return pd.DataFrame(columns=columns)
+        rows = []
+        for year in (self.previous_year, self.year):
+            published = self.history[year]
+            published = published[published["province_code"] == self.province.code]
+            scores = self.comparable[year]["overall_pct"].dropna()
+            for basis, n, passed, mark in (
+                    ("published", len(published), int(published["passed"].sum()),
+                     self.frameworks[year].pass_threshold),
+                    ("comparable", len(scores), int((scores >= self.pass_mark).sum()),
+                     self.pass_mark)):
+                rows.append({"year": year, "basis": basis, "label": t(
+                    f"pass_rate_years.{basis}", self.lang, year=year_label(year, self.lang),
+                    n_comparable=fmt_num(len(self.basis.indicator_ids))),
+                    "n": n, "passed": passed, "rate": passed / max(n, 1), "min_score": mark})
+        table = pd.DataFrame(rows, columns=columns)
+        comparable = table.index[table["basis"] == "comparable"]
+        table.loc[comparable[-1], "change"] = 100 * (table.loc[comparable[-1], "rate"]
+                                                     - table.loc[comparable[0], "rate"])
+        return table
 
     def summary_table(self) -> pd.DataFrame:
         n_quarantined_laos = self.quarantine_table()["lao_code"].nunique()
@@ -130,8 +178,6 @@ class ProvinceReport(ReportBase):
         dims = self.dimensions_table()
         dims = dims[dims["measure"].isin(DIM_PCT)]
         weakest_dim = dims[dims["level"] == "province"].nsmallest(1, "mean")["measure"]
-        weakest = self._tested_indicators(self._indicator_gaps).dropna(
-            subset=["attainment_province"]).nsmallest(3, "attainment_province")
         below = self._named(self.laos[~self.laos["passed"].astype(bool)])
         below = below.sort_values(["overall_pct", "lao_code"])
         rows = [
@@ -145,9 +191,7 @@ class ProvinceReport(ReportBase):
                "label": i18n.dimension_label(int(r["measure"][1]), self.lang), "n": r["n"],
                "percent": r["mean"]}
               for r in dims[dims["measure"].isin(weakest_dim)].to_dict("records")),
-            *({"point": "weakest_indicators", "level": "province", "item": r["indicator_id"],
-               "label": r["indicator"], "n": r["n_province"],
-               "percent": 100 * r["attainment_province"]} for r in weakest.to_dict("records")),
+            *self._main_points_indicators(),
             *({"point": "below_pass_mark", "level": "province", "item": r["lao_code"],
                "label": r["name"], "percent": r["overall_pct"], "min_score": self.pass_mark}
               for r in below.to_dict("records")),
@@ -156,79 +200,186 @@ class ProvinceReport(ReportBase):
         return mainpoints.main_points_frame(rows)
 
     def _main_points_change(self) -> list[dict]:
-        """The pass rate of both years on the comparable basis (`basis`: the indicators
-        defined alike, this year's method and pass mark) and its change in percentage points."""
-        if self.basis is None or not self.basis.indicator_ids:
-            return []
-        rows = []
-        for year in (self.previous_year, self.year):
-            scores = self.comparable[year]["overall_pct"].dropna()
-            passed = int((scores >= self.pass_mark).sum())
-            rows.append({"point": "change", "level": "province", "item": str(year),
-                         "label": year_label(year, self.lang), "n": len(scores),
-                         "count": passed, "percent": 100 * passed / max(len(scores), 1),
-                         "min_score": self.pass_mark})
-        rows[-1]["change"] = rows[-1]["percent"] - rows[0]["percent"]
-        return rows
+        """The pass rate of both years on the comparable basis (point `change`, with the change
+        in percentage points) and as published (`change_published`): the rows of
+        tables["pass_rate_years"]."""
+        years = self.pass_rate_years_table()
+        return [{"point": "change" if r["basis"] == "comparable" else "change_published",
+                 "level": "province", "item": str(r["year"]), "label": r["label"], "n": r["n"],
+                 "count": r["passed"], "percent": 100 * r["rate"], "min_score": r["min_score"],
+                 "change": r["change"]} for r in years.to_dict("records")]
+
+    def _main_points_indicators(self) -> list[dict]:
+        """The three weakest tested indicators: the province's attainment (level province) and
+        the rest of the country's (level rest), so the reader sees whether it is low everywhere."""
+        weakest = self._tested_indicators(self._indicator_gaps).dropna(
+            subset=["attainment_province"]).nsmallest(3, "attainment_province")
+        return [{"point": "weakest_indicators", "level": level, "item": r["indicator_id"],
+                 "label": r["indicator"], "n": r[f"n_{side}"],
+                 "percent": 100 * r[f"attainment_{side}"]}
+                for r in weakest.to_dict("records")
+                for level, side in (("province", "province"), ("rest", "rest"))]
 
     def _main_points_districts(self) -> list[dict]:
-        """The districts with the lowest and the highest pass rate (the spread sentence's)."""
+        """The district section's findings: the districts whose mean score's 95 % CI lies wholly
+        below or above the province mean (point district_mean; none: the lowest and highest
+        mean), the province mean, and the districts with the lowest pass rate (ties included)
+        with how many districts passed every LAO (point district_pass)."""
         table = self.districts_table()
         if len(table) < 2:
             return []
-        rows = pd.DataFrame([mainpoints.rate_row("districts", None, r["district_th"],
-                                                 r["district"], r)
-                             for r in table.to_dict("records")])
-        low, high = mainpoints.extremes(rows)
-        return [low.to_dict(), high.to_dict()]
+        clear = table[table["vs_province"].notna()]
+        shown = clear if len(clear) else table.loc[[table["mean_overall"].idxmin(),
+                                                    table["mean_overall"].idxmax()]]
+        rows = [{"point": "district_mean", "level": "province", "label": self._province_name,
+                 "n": len(self.laos), "percent": self.laos["overall_pct"].mean()}]
+        rows += [{"point": "district_mean", "level": r["vs_province"], "item": r["district_th"],
+                  "label": r["district"], "n": r["n"], "percent": r["mean_overall"],
+                  "ci_low": r["mean_ci_low"], "ci_high": r["mean_ci_high"]}
+                 for r in shown.sort_values("mean_overall").to_dict("records")]
+        all_passed = table["passed"] == table["n"]
+        rows.append({"point": "district_pass", "item": "all_passed", "n": len(table),
+                     "count": int(all_passed.sum())})
+        if not all_passed.all():
+            shown_rate = (100 * table["pass_rate"]).map(fmt_pct)
+            lowest = table[shown_rate == shown_rate.loc[table["pass_rate"].idxmin()]]
+            rows += [mainpoints.rate_row("district_pass", None, r["district_th"], r["district"], r)
+                     for r in lowest.to_dict("records")]
+        return rows
 
     def _main_points_bullets(self) -> list[str]:
-        mp, lang = self.tables["main_points"], self.lang
-        rates = mp[mp["point"] == "pass_rate"].set_index("level")
-        province = rates.loc["province"]
-        bullets = [t("main_points.pass_rate", lang, province=self._province_name,
-                     passed=fmt_num(province["count"]), n=fmt_num(province["n"]),
-                     threshold=f"{self.pass_mark:g}", rate=fmt_pct(province["percent"]),
-                     region=rates.loc["region", "label"],
-                     region_rate=fmt_pct(rates.loc["region", "percent"]),
-                     national_rate=fmt_pct(rates.loc["national", "percent"]))]
-        change = mp[mp["point"] == "change"]
-        if self.basis is None:
-            bullets.append(t("main_points.first_year", lang))
-        elif change.empty:
-            bullets.append(t("main_points.not_comparable", lang,
-                             previous_year=year_label(self.previous_year, lang)))
-        else:
-            bullets.append(t("main_points.change", lang,
-                             previous_year=change.iloc[0]["label"], year=change.iloc[1]["label"],
-                             rate_previous=fmt_pct(change.iloc[0]["percent"]),
-                             rate_now=fmt_pct(change.iloc[1]["percent"]),
-                             change=fmt_signed(change.iloc[1]["change"])))
-        bands = mp[(mp["point"] == "bands") & (mp["level"] == "province")]
-        bullets.append(t("main_points.bands", lang, bands=mainpoints.bands_text(bands, lang)))
-        dim = mp[mp["point"] == "weakest_dimension"].set_index("level")
-        indicators = mp[mp["point"] == "weakest_indicators"]
-        if len(dim):
-            bullets.append(t("main_points.weakest", lang, dimension=dim.loc["province", "label"],
-                             mean=fmt_pct(dim.loc["province", "percent"]),
-                             national_mean=fmt_pct(dim.loc["national", "percent"]),
-                             indicators=", ".join(t("main_points.indicator", lang, id=i, name=n,
-                                                    attainment=fmt_pct(a)) for i, n, a in
-                                                  zip(indicators["item"], indicators["label"],
-                                                      indicators["percent"]))))
-        bullets.append(self._main_points_below(mp[mp["point"] == "below_pass_mark"]))
-        districts = mp[mp["point"] == "districts"]
-        if len(districts):
-            bullets.append(mainpoints.spread_text(districts, "main_points.districts", lang))
+        mp = self.tables["main_points"]
+        bullets = [self._main_points_pass_rate(mp), self._main_points_change_text(mp)]
+        # a band no LAO is in is left out (no "0 below the pass mark": the first bullet says it)
+        bands = mp[(mp["point"] == "bands") & (mp["level"] == "province") & (mp["count"] > 0)]
+        bullets.append(t("main_points.bands", self.lang,
+                         bands=mainpoints.bands_text(bands, self.lang)))
+        bullets += self._main_points_weakest(mp)
+        if (mp["point"] == "district_mean").any():
+            bullets.append(self._main_points_districts_text(mp))
         return bullets
 
-    def _main_points_below(self, below: pd.DataFrame) -> str:
+    def _main_points_pass_rate(self, mp: pd.DataFrame) -> str:
+        """The pass rate against region and nation, then the LAOs below the pass mark (or that
+        there are none: said once, here)."""
+        rates = mp[mp["point"] == "pass_rate"].set_index("level")
+        province = rates.loc["province"]
+        fill = {"province": self._province_name, "passed": fmt_num(province["count"]),
+                "n": fmt_num(province["n"]), "threshold": f"{self.pass_mark:g}",
+                "rate": fmt_pct(province["percent"]), "region": rates.loc["region", "label"],
+                "region_rate": fmt_pct(rates.loc["region", "percent"]),
+                "national_rate": fmt_pct(rates.loc["national", "percent"])}
+        below = mp[mp["point"] == "below_pass_mark"]
         if below.empty:
-            return t("main_points.below_none", self.lang)
+            return t("main_points.pass_rate_all", self.lang, **fill)
+        return " ".join([t("main_points.pass_rate", self.lang, **fill),
+                         self._main_points_below(below)])
+
+    def _main_points_below(self, below: pd.DataFrame) -> str:
         key = "main_points.below_all" if len(below) <= mainpoints.NAMES_LISTED else \
             "main_points.below_some"
         return t(key, self.lang, n=fmt_num(len(below)), shown=fmt_num(mainpoints.NAMES_LISTED),
                  names=mainpoints.names_text(below, self.lang))
+
+    def _main_points_change_text(self, mp: pd.DataFrame) -> str:
+        """The pass rate of both years recomputed on the indicators they share, its change in
+        percentage points from the rates as written (so the three numbers agree), and the
+        published rates (tables["pass_rate_years"], shown in the trend section)."""
+        lang = self.lang
+        if self.basis is None:
+            return t("main_points.first_year", lang)
+        change = mp[mp["point"] == "change"]
+        if change.empty:
+            return t("main_points.not_comparable", lang,
+                     previous_year=year_label(self.previous_year, lang))
+        before, now = change["percent"]
+        published = list(mp.loc[mp["point"] == "change_published", "percent"].map(fmt_pct))
+        # the published rates only where they differ from the recomputed ones as written
+        published_text = "" if published == [fmt_pct(before), fmt_pct(now)] else t(
+            "main_points.change_published", lang, published_previous=published[0],
+            published_now=published[1])
+        difference = round(mainpoints.as_shown(now) - mainpoints.as_shown(before), 1)
+        direction = "same" if difference == 0 else "up" if difference > 0 else "down"
+        return t(f"main_points.change_{direction}", lang,
+                 n_comparable=fmt_num(len(self.basis.indicator_ids)),
+                 previous_year=year_label(self.previous_year, lang),
+                 year=year_label(self.year, lang), rate_previous=fmt_pct(before),
+                 rate_now=fmt_pct(now), change=fmt_num(abs(difference), 1),
+                 published=published_text)
+
+    def _main_points_weakest(self, mp: pd.DataFrame) -> list[str]:
+        """Two bullets: the weakest dimension against the nation (and whether it is the
+        nation's weakest too), and the three weakest indicators with the rest of the country's
+        attainment and whether any is below it by more than chance (q < ALPHA)."""
+        lang, bullets = self.lang, []
+        dim = mp[mp["point"] == "weakest_dimension"].set_index("level")
+        if len(dim):
+            dims = self.tables["dimensions"]
+            national = dims[(dims["level"] == "national") & dims["measure"].isin(DIM_PCT)]
+            also = national.loc[national["mean"].idxmin(), "measure"] == dim.loc["province", "item"]
+            bullets.append(t("main_points.weakest_dimension" + ("_also" if also else ""), lang,
+                             dimension=dim.loc["province", "label"],
+                             mean=fmt_pct(dim.loc["province", "percent"]),
+                             national_mean=fmt_pct(dim.loc["national", "percent"])))
+        rows = mp[mp["point"] == "weakest_indicators"]
+        if rows.empty:
+            return bullets
+        mine, rest = rows[rows["level"] == "province"], rows[rows["level"] == "rest"]
+        rest = rest.set_index("item")["percent"]
+        items = ", ".join(t("main_points.weak_indicator", lang, id=i, name=n,
+                            attainment=fmt_pct(a), rest=fmt_pct(rest[i]))
+                          for i, n, a in zip(mine["item"], mine["label"], mine["percent"]))
+        gaps = self._indicator_gaps.set_index("indicator_id").loc[list(mine["item"])]
+        below = gaps[(gaps["q_value"] < ALPHA) & (gaps["difference"] < 0)]
+        tail = t("main_points.weak_indicators_below", lang, ids=mainpoints.and_list(
+            list(below.index), lang)) if len(below) else \
+            t("main_points.weak_indicators_everywhere", lang)
+        return [*bullets, " ".join([t("main_points.weak_indicators", lang, indicators=items),
+                                    tail])]
+
+    def _main_points_districts_text(self, mp: pd.DataFrame) -> str:
+        """The district section's finding (the same rule: a district's mean-score CI wholly
+        below or above the province mean) and, when some LAO failed, how many districts passed
+        every LAO and the lowest pass rate with every district at it."""
+        lang = self.lang
+        means = mp[mp["point"] == "district_mean"]
+        mean = means.loc[means["item"].isna(), "percent"].iloc[0]
+        districts = means[means["item"].notna()]
+        # two decimals when one would write a bound equal to the mean (81.73 vs 81.74)
+        digits = 2 if any(fmt_pct(b) == fmt_pct(mean) for b in
+                          [*districts["ci_low"], *districts["ci_high"]]) else 1
+        province_mean = fmt_pct(mean, digits)
+        counts = mp[mp["point"].eq("district_pass") & mp["item"].eq("all_passed")].iloc[0]
+        lines = []
+        for side in ("below", "above"):
+            clear = districts[districts["level"] == side]
+            if len(clear):
+                lines.append(t(f"main_points.districts_{side}", lang,
+                               province_mean=province_mean, districts=mainpoints.and_list(
+                                   [t("main_points.district_mean", lang, district=d,
+                                      mean=fmt_pct(m), ci_low=fmt_pct(lo, digits),
+                                      ci_high=fmt_pct(hi, digits))
+                                    for d, m, lo, hi in zip(clear["label"], clear["percent"],
+                                                            clear["ci_low"], clear["ci_high"])],
+                                   lang)))
+        if lines:
+            lines.append(t("main_points.districts_caution", lang,
+                           n_districts=fmt_num(counts["n"])))
+        else:
+            lines.append(t("main_points.districts_none", lang, province_mean=province_mean,
+                           low=fmt_pct(districts["percent"].min()),
+                           high=fmt_pct(districts["percent"].max())))
+        lowest = mp[(mp["point"] == "district_pass") & mp["item"].ne("all_passed")]
+        if len(lowest):
+            key = "main_points.districts_pass" if counts["count"] else \
+                "main_points.districts_pass_none"
+            lines.append(t(key, lang, n_all=fmt_num(counts["count"]),
+                           n_districts=fmt_num(counts["n"]),
+                           low_rate=fmt_pct(lowest["percent"].iloc[0]),
+                           lowest=mainpoints.and_list(
+                               [t("main_points.district", lang, district=d)
+                                for d in lowest["label"]], lang)))
+        return " ".join(lines)
 
     def main_points(self) -> mainpoints.MainPoints:
         """The box on page 1: the main points and the headline chart (bands)."""
@@ -276,6 +427,9 @@ class ProvinceReport(ReportBase):
         table["vs_province"] = np.select(
             [table["mean_ci_high"] < mean, table["mean_ci_low"] > mean], ["below", "above"],
             None)
+        # the interval the district sentence cites, as one narrow column of the shown table
+        table["mean_ci"] = [f"{fmt_as(lo, 'measure')}–{fmt_as(hi, 'measure')}"
+                            for lo, hi in zip(table["mean_ci_low"], table["mean_ci_high"])]
         if self.lang == "en":
             table = table.sort_values("district", key=lambda s: s.str.casefold(),
                                       ignore_index=True)
@@ -288,7 +442,8 @@ class ProvinceReport(ReportBase):
                 "band"]
         top = ranked.head(n)[cols].assign(group="top")
         bottom = ranked.tail(n).iloc[::-1][cols].assign(group="bottom")
-        return pd.concat([top, bottom], ignore_index=True)[["group", *cols]]
+        table = pd.concat([top, bottom], ignore_index=True)[["group", *cols]]
+        return table.assign(data_note=self._data_notes(table["lao_code"]))
 
     # -- change from the previous year: change, movers and the appendix on one basis --
     @cached_property
@@ -298,6 +453,11 @@ class ProvinceReport(ReportBase):
         if self.previous_year is None:
             return None
         return stats.comparable_basis(self.frameworks[self.previous_year], self.framework)
+
+    @property
+    def change_years(self) -> tuple[int, int] | None:
+        """The years of `basis` (headers of the appendix's comparable scores)."""
+        return None if self.basis is None else (self.basis.year_a, self.basis.year_b)
 
     @cached_property
     def comparable(self) -> dict[int, pd.DataFrame]:
@@ -316,8 +476,9 @@ class ProvinceReport(ReportBase):
                                                    on="lao_code", how="left")
             movers = stats.biggest_movers(self.comparable[self.previous_year], now).assign(
                 year_a=self.previous_year, year_b=self.year)
-        return self._named(movers).rename(columns={"value_a": "comparable_overall_previous",
-                                      "value_b": "comparable_overall"})
+        movers = self._named(movers).rename(columns={"value_a": "comparable_overall_previous",
+                                                     "value_b": "comparable_overall"})
+        return movers.assign(data_note=self._data_notes(movers["lao_code"]))
 
     def _province_findings(self, frame: pd.DataFrame) -> pd.DataFrame:
         codes = frame["lao_code"].astype("string")
@@ -330,6 +491,40 @@ class ProvinceReport(ReportBase):
 
     def quarantine_table(self) -> pd.DataFrame:
         return self._province_findings(self.processed.quarantine)
+
+    def quality_laos_table(self) -> pd.DataFrame:
+        """The findings about one LAO's indicator (the quality gate's warnings: a verified
+        score missing, counted as 0), named: LAO with its prefix, indicator, what was found,
+        the self-assessed and maximum points, and what it did to the score."""
+        findings = self._province_findings(self.processed.quality_findings)
+        findings = findings[findings["lao_code"].isin(set(self.laos["lao_code"]))]
+        scores = self._province_indicator_scores(self.year)[
+            ["lao_code", "indicator_id", "self_points", "max_points"]]
+        named = self._named(findings.merge(scores, on=["lao_code", "indicator_id"], how="left")
+                            .merge(self._indicator_names(), on="indicator_id", how="left"))
+        named["what"] = [t(f"rule.{c}", self.lang) if f"rule.{c}" in i18n.messages() else c
+                         for c in named["check"]]
+        named["effect"] = [t(f"quality.effect.{c}", self.lang)
+                           if f"quality.effect.{c}" in i18n.messages() else None
+                           for c in named["check"]]
+        columns = ["lao_code", "name", "district", "indicator_id", "indicator", "check",
+                   "severity", "what", "self_points", "max_points", "effect"]
+        return named[columns].sort_values(["name", "indicator_id"], ignore_index=True)
+
+    def _data_notes(self, codes: pd.Series) -> pd.Series:
+        """The marker (QUALITY_MARK) of each LAO that has a finding in quality_laos: a score
+        there may be low because a verified score is missing."""
+        flagged = set(self._province_findings(self.processed.quality_findings)["lao_code"])
+        return codes.map(lambda c: QUALITY_MARK if c in flagged else "")
+
+    def reconciliation_table(self) -> pd.DataFrame:
+        """The province's rows of the reconciliation (published result against the one
+        recomputed from the indicator points), named."""
+        recon = self.processed.reconciliation
+        recon = recon[recon["lao_code"].astype("string").str[1:3].eq(self.province.code)
+                      .fillna(False).to_numpy(dtype=bool)]
+        return reconciliation_results(reconciliation_named(recon, self.national, self.lang),
+                                      self.framework).reset_index(drop=True)
 
     def dimensions_table(self) -> pd.DataFrame:
         province = stats.describe(self.laos).assign(level="province")
@@ -396,10 +591,11 @@ class ProvinceReport(ReportBase):
         scores = scores[scores["indicator_id"].isin(weakest["indicator_id"])
                         & ~scores["not_applicable"].astype(bool)]
         cells = (scores.groupby(["indicator_id", "lao_type"], observed=True)["attainment"]
-                 .mean().rename("attainment").reset_index())
+                 .agg(attainment="mean", n="count").reset_index())  # n: the LAOs of the mean
         order = {i: k for k, i in enumerate(weakest["indicator_id"])}
+        types = {kind.value: k for k, kind in enumerate(LAO_TYPE_ORDER)}  # as every report
         cells = cells.sort_values(["indicator_id", "lao_type"],
-                                  key=lambda s: s.map(order) if s.name == "indicator_id" else s)
+                                  key=lambda s: s.map(order if s.name == "indicator_id" else types))
         return cells.merge(self._indicator_names(), on="indicator_id", how="left")
 
     def funnel_table(self) -> pd.DataFrame:
@@ -410,12 +606,22 @@ class ProvinceReport(ReportBase):
 
     def ranks_table(self) -> pd.DataFrame:
         """The province's LAOs' national ranks with their sensitivity to weights and method
-        and their statistical interval (reference.rank_table), best first."""
+        and their statistical interval (reference.rank_table). `group`: the best and the
+        worst RANKS_SHOWN / 2 (top, bottom), which the report's table and chart show, first
+        (best first); then the rest (blank group), best first."""
         ranks = self.reference["rank_uncertainty"]
         ranks = ranks[ranks["lao_code"].isin(set(self.laos["lao_code"]))]
         named = self._named(ranks.merge(self.laos[["lao_code", "name_th", "lao_type"]],
                                         on="lao_code", how="left"))
-        return named.sort_values(["rank_nominal", "lao_code"]).reset_index(drop=True)
+        named = named.sort_values(["rank_nominal", "lao_code"], ignore_index=True)
+        half = self.RANKS_SHOWN // 2
+        ranked = named["rank_nominal"].notna()
+        group = pd.Series(None, index=named.index, dtype=object)
+        group[named.index[ranked][:half]] = "top"
+        group[named.index[ranked][half:][-half:]] = "bottom"
+        named.insert(0, "group", group)
+        order = group.map({"top": 0, "bottom": 0}).fillna(1)
+        return named.iloc[np.lexsort([named.index, order])].reset_index(drop=True)
 
     def integrity_table(self) -> pd.DataFrame:
         team = self.reference["team_effect"].rename(
@@ -486,14 +692,16 @@ class ProvinceReport(ReportBase):
                  very_good=fmt_num(s["n_very_good"]), good=fmt_num(s["n_good"]),
                  below=fmt_num(s["n_below"])),
             t_md("summary.weakest", lang, indicators=", ".join(
-                f"{i} {n} ({fmt_pct(100 * a)})" for i, n, a in
-                zip(weakest["indicator_id"], weakest["indicator"], weakest["attainment_province"]))),
+                t("summary.weakest_item", lang, id=i, name=n, attainment=fmt_pct(100 * a))
+                for i, n, a in zip(weakest["indicator_id"], weakest["indicator"],
+                                   weakest["attainment_province"]))),
         ]
 
     def _text_districts(self) -> list[str]:
-        """The district with the lowest mean and by how much, which districts differ clearly
-        from the province (vs_province) or that none does, and where the LAOs that failed
-        are: every number a column of tables["districts"]."""
+        """The district with the lowest mean and by how much, which districts' mean-score CI
+        lies wholly below or above the province mean (vs_province) or that none does, why one
+        such district may be chance, and where the LAOs that failed are: every number a
+        column of tables["districts"] (mean_ci is the interval shown)."""
         table, lang = self.tables["districts"], self.lang
         province_mean = self.laos["overall_pct"].mean()
         lowest = table.loc[table["mean_overall"].idxmin()]
@@ -503,15 +711,24 @@ class ProvinceReport(ReportBase):
                       ci_high=fmt_pct(lowest["mean_ci_high"]),
                       province_mean=fmt_pct(province_mean),
                       gap=fmt_num(province_mean - lowest["mean_overall"], 1))]
-        for side in ("below", "above"):
+        for side, bound in (("below", "mean_ci_high"), ("above", "mean_ci_low")):
             clear = table[table["vs_province"] == side].sort_values("mean_overall")
             if len(clear):
-                lines.append(t("districts.clearly_" + side, lang, districts=", ".join(
-                    t_md("districts.item", lang, district=d, mean=fmt_pct(m))
-                    for d, m in zip(clear["district"], clear["mean_overall"]))))
+                # the bound and the mean to two decimals: 81.73 against 81.74 shows how near
+                lines.append(t_md("districts.clearly_" + side, lang,
+                                  province_mean=fmt_pct(province_mean, 2),
+                                  districts=", ".join(
+                                      t_md("districts.item", lang, district=d, mean=fmt_pct(m),
+                                           bound=fmt_pct(b, 2))
+                                      for d, m, b in zip(clear["district"],
+                                                         clear["mean_overall"], clear[bound]))))
         if table["vs_province"].isna().all():
             lines.append(t("districts.none_clear", lang, n_min=fmt_num(table["n"].min()),
                            n_max=fmt_num(table["n"].max())))
+        lines.append(t("districts.caution", lang, n_districts=fmt_num(len(table)),
+                       expected=fmt_num(ALPHA * len(table), 1)))
+        if table["vs_province"].notna().any():
+            lines[-1] += " " + t("districts.signal", lang)
         failed = table[table["passed"] < table["n"]]
         if failed.empty:
             return [*lines, t("districts.all_passed", lang)]
@@ -528,12 +745,32 @@ class ProvinceReport(ReportBase):
         lines = [t("quality.intro", self.lang, n_checks=fmt_num(n_checks))]
         if n_errors == n_warnings == 0:
             return [*lines, t("quality.all_passed", self.lang)]
-        lines.append(t("quality.failed", self.lang, n_errors=fmt_num(n_errors),
+        key = "quality.failed" if n_errors and n_warnings else \
+            "quality.errors_only" if n_errors else "quality.warnings_only"
+        lines.append(t(key, self.lang, n_errors=fmt_num(n_errors),
                        n_warnings=fmt_num(n_warnings)))
         if len(quarantine):
             lines.append(t("quality.quarantined", self.lang, n_rows=fmt_num(len(quarantine)),
                            n_laos=fmt_num(quarantine["lao_code"].nunique())))
+        named = self.tables["quality_laos"]
+        if len(named):
+            lines.append(t("quality.named", self.lang, n_laos=fmt_num(named["lao_code"].nunique()),
+                           mark=QUALITY_MARK))
         return lines
+
+    def _text_quality_marks(self, name: str) -> list[str]:
+        """The note under a table of LAOs (top_bottom, movers) when it marks one whose score
+        a data-quality finding may have lowered."""
+        if not self.tables[name]["data_note"].eq(QUALITY_MARK).any():
+            return []
+        return [t("quality.mark_note", self.lang, mark=QUALITY_MARK)]
+
+    def _text_top_bottom(self) -> list[str]:
+        return self._text_quality_marks("top_bottom")
+
+    def _text_pass_rate_years(self) -> list[str]:
+        return [t("trend.pass_rate_years", self.lang)] if len(self.tables["pass_rate_years"]) \
+            else []
 
     def _text_types(self) -> list[str]:
         """Which types the test compares, which it leaves out and why (n below the minimum),
@@ -560,9 +797,10 @@ class ProvinceReport(ReportBase):
         test = self.tables["types"].iloc[0]
         if test["k_groups"] < 2 or pd.isna(test["p_value"]):
             return []
-        return [t("method.types_test", self.lang, statistic=fmt_as(test["statistic"], "statistic"),
+        return [t("method.types_test", self.lang,
+                  statistic=_relation(fmt_as(test["statistic"], "statistic")),
                   df=fmt_as(test["df"], "count"), p=fmt_p(test["p_value"]),
-                  effect=fmt_as(test["epsilon_sq"], "effect"))]
+                  effect=_relation(fmt_as(test["epsilon_sq"], "effect")))]
 
     def _types_listed(self, rows: pd.DataFrame) -> str:
         """'Subdistrict municipality (n = 25), Subdistrict Administrative Organisation (n = 57)'."""
@@ -570,6 +808,9 @@ class ProvinceReport(ReportBase):
                            n=fmt_num(n)) for v, n in zip(rows["lao_type"], rows["n"]))
 
     def _text_change(self) -> list[str]:
+        """The chart of published scores, the comparable basis (written out here only; other
+        sections point here), and the typical change of the LAOs' overall score on it: the
+        Hodges–Lehmann estimate of tables["change"], in plain words by its direction."""
         years = sorted(self.history)
         lines = [t("trend.intro", self.lang, first_year=year_label(years[0], self.lang),
                    last_year=year_label(years[-1], self.lang)),
@@ -583,10 +824,13 @@ class ProvinceReport(ReportBase):
                       "year": year_label(self.year, self.lang)}
         if pd.isna(row["p_value"]) or pd.isna(row["hl_ci_low"]):
             return [*lines, t("trend.too_few_pairs", self.lang, **years_fill)]
-        key = "trend.change_significant" if row["p_value"] < ALPHA else \
-            "trend.change_not_significant"
-        return [*lines, t(key, self.lang, **years_fill, n_pairs=fmt_num(row["n_pairs"]),
-                          **change_numbers(row))]
+        estimate = round(row["hl_estimate"], 2)  # as written: 0.00 is no change
+        direction = "up" if estimate > 0 else "down" if estimate < 0 else "same"
+        chance = "significant" if row["p_value"] < ALPHA else "not_significant"
+        return [*lines, t(f"trend.change_{direction}", self.lang, **years_fill,
+                          n_pairs=fmt_num(row["n_pairs"]),
+                          estimate=fmt_num(abs(row["hl_estimate"]), 2)),
+                t(f"trend.change_{chance}", self.lang)]
 
     def _change_test_note(self) -> list[str]:
         """The paired change's test, for the method notes: every number a cell of
@@ -596,7 +840,8 @@ class ProvinceReport(ReportBase):
         row = self.tables["change"].set_index("measure").loc["overall_pct"]
         if pd.isna(row["p_value"]) or pd.isna(row["hl_ci_low"]):
             return []
-        return [t("method.change_test", self.lang,
+        key = "method.change_test" if row["n_zero"] else "method.change_test_all_changed"
+        return [t(key, self.lang,
                   previous_year=year_label(self.previous_year, self.lang),
                   year=year_label(self.year, self.lang), n_zero=fmt_num(row["n_zero"]),
                   n_changed=fmt_num(row["n_pairs"] - row["n_zero"]), **change_numbers(row),
@@ -609,30 +854,81 @@ class ProvinceReport(ReportBase):
         return [published_method_change_text(a, b, methods[a], methods[b], self.lang)
                 for a, b in pairwise(years) if methods[a] != methods[b]]
 
+    def _basis_pointer(self) -> str:
+        """Where the comparable basis is written out (the trend section), for every other
+        place that uses it."""
+        return t("trend.basis_pointer", self.lang,
+                 n_comparable=fmt_num(self.basis.columns()["n_comparable_indicators"]))
+
     def _change_notes(self, note: str) -> list[str]:
-        """A table note saying what its change column is, then the basis."""
+        """A table note saying what its change column is, then where the basis is explained."""
         if self.basis is None:
             return []
         return [t(note, self.lang, previous_year=year_label(self.previous_year, self.lang),
-                  year=year_label(self.year, self.lang)),
-                change_basis_text(self.basis.columns(), self.lang)]
+                  year=year_label(self.year, self.lang)), self._basis_pointer()]
 
     def _text_movers(self) -> list[str]:
-        return self._change_notes("trend.movers_note")
+        return [*self._change_notes("trend.movers_note"), *self._text_quality_marks("movers")]
 
     def _text_appendix_laos(self) -> list[str]:
+        """What the appendix's scores are: recomputed (equal to the published results, or
+        the reconciliation table below lists where not, and whether a pass or band differs)."""
         booklet = [t_md("appendix.scorecards", self.lang)] if self.parameters.get("scorecards") \
             else []
+        recon = self.tables["reconciliation"]
+        if recon.empty:
+            recomputed = t("appendix.recomputed_equal", self.lang, year=year_label(self.year,
+                                                                                  self.lang))
+        else:
+            outcome = recon["changes_result"].fillna(False)
+            recomputed = t("appendix.recomputed_differ", self.lang,
+                           year=year_label(self.year, self.lang), n=fmt_num(len(recon)),
+                           n_laos=fmt_num(recon["lao_code"].nunique())) + " " + (
+                t("appendix.recomputed_outcome", self.lang, n=fmt_num(outcome.sum()))
+                if outcome.any() else t("appendix.recomputed_same_outcome", self.lang))
+        # last: "the table below" is the reconciliation, shown before the table of LAOs
         return [t("appendix.laos_intro", self.lang), *booklet,
-                *self._change_notes("trend.laos_note")]
+                *self._change_notes("trend.laos_note"), recomputed]
 
     def _text_indicators(self) -> list[str]:
-        tested = self._tested_indicators(self.tables["indicators"])
+        """How many tested indicators are below the rest of the country by more than chance
+        (q < ALPHA), and why an interval clear of 0 does not count by itself: with this many
+        tests some are expected by chance (ALPHA / 2 on the low side)."""
+        table = self.tables["indicators"]
+        tested = self._tested_indicators(table)
         below = tested[(tested["q_value"] < ALPHA) & (tested["difference"] < 0)]
-        return [t("indicators.intro", self.lang, province=self._province_name),
-                t("indicators.n_significant", self.lang, n_significant=fmt_num(len(below)),
-                  n_indicators=fmt_num(len(tested)), alpha=f"{ALPHA:g}",
-                  min_laos=fmt_num(MIN_LAOS_FOR_INDICATOR_TEST))]
+        fill = {"n_indicators": fmt_num(len(tested)), "alpha": f"{ALPHA:g}",
+                "min_laos": fmt_num(MIN_LAOS_FOR_INDICATOR_TEST), "n_significant":
+                fmt_num(len(below)), "n_all": fmt_num(len(table)),
+                "n_untested": fmt_num(len(table) - len(tested))}
+        key = "indicators.n_significant" if len(below) else "indicators.none_significant"
+        lines = [t("indicators.intro", self.lang, province=self._province_name),
+                 t(key, self.lang, **fill)]
+        n_ci_below = int((tested["ci_high"] < 0).sum())
+        if n_ci_below > len(below):
+            lines.append(t("indicators.unadjusted", self.lang, n_ci_below=fmt_num(n_ci_below),
+                           expected=fmt_num(ALPHA / 2 * len(tested), 0), **fill))
+        return lines
+
+    def _text_dimensions(self) -> list[str]:
+        """The province's lowest dimension against the nation's mean of it, and the dimension
+        furthest below the nation (tables["dimensions"])."""
+        dims = self.tables["dimensions"]
+        dims = dims[dims["measure"].isin(DIM_PCT)].pivot(index="measure", columns="level",
+                                                         values="mean")
+        lowest = dims["province"].idxmin()
+        gap = (dims["province"] - dims["national"])
+        label = {m: i18n.dimension_label(int(m[1]), self.lang) for m in dims.index}
+        lines = [t("dimensions.lowest", self.lang, province=self._province_name,
+                   dimension=label[lowest], mean=fmt_pct(dims.loc[lowest, "province"]),
+                   national_mean=fmt_pct(dims.loc[lowest, "national"]))]
+        furthest = gap.idxmin()
+        if round(gap[furthest], 1) < 0:
+            lines.append(t("dimensions.furthest_below", self.lang, dimension=label[furthest],
+                           gap=fmt_num(-gap[furthest], 1)))
+        else:
+            lines.append(t("dimensions.none_below", self.lang))
+        return lines
 
     def _text_benchmarking(self) -> list[str]:
         funnel = self.tables["funnel"]
@@ -648,19 +944,40 @@ class ProvinceReport(ReportBase):
         return lines
 
     def _text_integrity(self) -> list[str]:
+        """The self-assessment gap and the team effect in words by their sign (a value that
+        rounds to 0.0 is 'no different'), and why other provinces are in the table."""
         table = self.tables["integrity"]
         me = table[table["highlight"]]
         lines = [t("integrity.intro", self.lang)]
+        flagged = table[table["flag"].notna() & ~table["highlight"]]
+        if len(flagged):
+            lines.append(t("integrity.others_shown", self.lang, province=self._province_name,
+                           provinces=mainpoints.and_list(list(flagged["province"]), self.lang)))
         if me.empty or pd.isna(me.iloc[0]["mean_gap"]):
             return lines
         row = me.iloc[0]
         national_gap = self.national["gap_overall"].mean()
-        lines.append(t("integrity.gap", self.lang, mean_gap=fmt_signed(row["mean_gap"]),
+        lines.append(t(f"integrity.gap_{_side(row['mean_gap'])}", self.lang,
+                       mean_gap=fmt_num(abs(row["mean_gap"]), 1),
                        national_gap=fmt_signed(national_gap)))
         if not pd.isna(row["leniency"]):
-            lines.append(t("integrity.leniency", self.lang, province=self._province_name,
-                           leniency=fmt_signed(row["leniency"])))
+            lines.append(t(f"integrity.leniency_{_side(row['leniency'])}", self.lang,
+                           province=self._province_name,
+                           leniency=fmt_num(abs(row["leniency"]), 1)))
         return lines
+
+    def _text_ranks(self) -> list[str]:
+        """What the ranks table and chart show: the province's best and worst by national
+        rank (among how many LAOs), and what the two intervals mean."""
+        ranks, lang = self.tables["ranks"], self.lang
+        n_top, n_bottom = ((ranks["group"] == g).sum() for g in ("top", "bottom"))
+        shown = t("ranks.shown_all", lang, n_province=fmt_num(len(ranks))) \
+            if n_top + n_bottom == len(ranks) else \
+            t("ranks.shown", lang, n_top=fmt_num(n_top), n_bottom=fmt_num(n_bottom),
+              n_province=fmt_num(len(ranks)), sheet=sheet_label("ranks", lang))
+        n_national = self.reference["rank_uncertainty"]["rank_nominal"].notna().sum()
+        return [shown + " " + t("ranks.explain", lang, n_national=fmt_num(n_national),
+                                level=fmt_num(100 * RANK_INTERVAL))]
 
     def _team_effect_note(self) -> list[str]:
         """The team effect's interval and test, for the method notes (tables["integrity"])."""
@@ -676,7 +993,7 @@ class ProvinceReport(ReportBase):
     def _text_method_notes(self) -> list[str]:
         threshold = fmt_num(self.framework.pass_threshold)
         min_laos = fmt_num(MIN_LAOS_FOR_INDICATOR_TEST)
-        basis = [f"- {change_basis_text(self.basis.columns(), self.lang)}"] if self.basis else []
+        basis = [f"- {self._basis_pointer()}"] if self.basis else []
         bands = t("method.bands", self.lang, threshold=f"{self.pass_mark:g}",
                   bands=mainpoints.band_cutoffs_text(self.framework, self.lang))
         # the tests behind the plain sentences of the sections, with their numbers
@@ -689,21 +1006,22 @@ class ProvinceReport(ReportBase):
                 f"- {benchmarking.ranks_method_note(self.lang, provinces=False)}",
                 f"- {t('method.years', self.lang)}", *basis, *(f"- {line}" for line in tests)]
 
-    # -- charts --
+    # -- charts (each with its title and, where a reader needs it, a caption) --
     def _chart_main_points(self):
-        """The headline chart: bands of the province, its region and the nation."""
-        mp = self.tables["main_points"]
-        bands = mp[mp["point"] == "bands"]
-        return plots.band_bars(bands.assign(band=bands["item"], share=bands["percent"]),
-                               lang=self.lang, scale=1)
+        """The headline chart: bands of the province, its region and the nation, segments
+        labelled with the counts of the bullets and their share."""
+        return mainpoints.bands_chart(self.tables["main_points"], self.lang)
 
     def _chart_pass_rate(self):
         rates = self.tables["pass_rate"].assign(highlight=lambda d: d["level"] == "province")
-        return plots.bar_with_ci(rates, lang=self.lang, pass_mark=None)
+        return plots.bar_with_ci(rates, lang=self.lang, pass_mark=None,
+                                 title=t("chart.title.pass_rate", self.lang,
+                                         province=self._province_name),
+                                 caption=t("chart.caption.ci_bars", self.lang))
 
     def _chart_districts(self):
         """Each district's mean overall score and 95 % CI against the province mean, highest
-        first (the table lists them by name)."""
+        first (the title says so; the table lists them by name)."""
         table = self.tables["districts"].sort_values(["mean_overall", "district"],
                                                      ascending=[False, True])
         points = table.assign(label=table["district"], value=table["mean_overall"],
@@ -713,38 +1031,73 @@ class ProvinceReport(ReportBase):
         return plots.dot_with_ci(points, lang=self.lang, reference=mean,
                                  reference_label=t("chart.province_mean", self.lang,
                                                    mean=fmt_pct(mean)),
-                                 value_label=t("chart.mean_overall_ci", self.lang))
+                                 value_label=t("chart.mean_overall_ci", self.lang),
+                                 title=t("chart.title.districts", self.lang,
+                                         province=self._province_name),
+                                 caption=t("chart.caption.districts", self.lang))
 
     def _chart_dimensions(self):
-        return plots.dimension_boxplot(self.national, province_code=self.province.code,
-                                       lang=self.lang)
+        return plots.dimension_boxplot(
+            self.national, province_code=self.province.code, lang=self.lang,
+            title=t("chart.title.dimensions", self.lang, province=self._province_name),
+            caption=t("chart.caption.dimensions", self.lang))
 
     def _chart_types(self):
-        return plots.type_comparison(self.laos, lang=self.lang, pass_mark=self.pass_mark)
+        return plots.type_comparison(
+            self.laos, lang=self.lang, pass_mark=self.pass_mark,
+            title=t("chart.title.types", self.lang, where=self._province_name),
+            caption=t("chart.caption.types", self.lang, min_n=fmt_num(MIN_GROUP_N),
+                      many=fmt_num(plots.charts.POINTS_UP_TO)))
 
     def _chart_trend(self):
+        """Published mean scores of each year, the province on top; a vertical line where the
+        overall method changed (scores either side are not alike)."""
         trend = self.tables["trend"]
         trend = trend[trend["measure"] == "overall_pct"].assign(
             series=lambda d: [self._label(level) for level in d["level"]],
             value=lambda d: d["estimate"])
-        return plots.trend_lines(trend, lang=self.lang, highlight=self._label("province"),
-                                 pass_mark=self.pass_mark)
+        years = sorted(self.history)
+        changes = [b for a, b in pairwise(years)
+                   if self.frameworks[a].overall_method != self.frameworks[b].overall_method]
+        return plots.trend_lines(
+            trend, lang=self.lang, highlight=self._label("province"), pass_mark=self.pass_mark,
+            method_changes=changes,
+            title=t("chart.title.trend", self.lang, first_year=year_label(years[0], self.lang),
+                    last_year=year_label(years[-1], self.lang)),
+            caption=trend_caption(changes, self.lang))
+
+    INDICATORS_CHARTED = 12
 
     def _chart_indicators(self):
+        """The tested indicators most clearly below the rest of the country: ordered by the
+        upper end of their interval, so an indicator of few LAOs (a wide interval) does not
+        top the list by its point estimate alone."""
         gaps = self._tested_indicators(self.tables["indicators"])
-        weakest = gaps.nsmallest(12, "difference").assign(
+        weakest = gaps.sort_values(["ci_high", "difference", "indicator_id"]).head(
+            self.INDICATORS_CHARTED).assign(
             label=lambda d: d["indicator_id"] + " " + d["indicator"].fillna(""))
-        return plots.indicator_gap_bars(weakest, lang=self.lang)
+        return plots.indicator_gap_bars(
+            weakest, lang=self.lang,
+            title=t("chart.title.indicators", self.lang, n=fmt_num(len(weakest))),
+            caption=t("chart.caption.indicators", self.lang, alpha=f"{ALPHA:g}"))
 
     def _chart_heatmap(self):
+        """Attainment by type; a column says its LAOs (n), a cell of fewer than MIN_GROUP_N
+        LAOs is greyed (one LAO's 0 or 100 is no average)."""
+        types = self.laos["lao_type"].value_counts()
         cells = self.tables["heatmap"].assign(
             row=lambda d: d["indicator_id"] + " " + d["indicator"].fillna(""),
-            col=lambda d: [i18n.lao_type_label(x, self.lang, short=True) for x in d["lao_type"]],
+            col=lambda d: [plots.n_label(i18n.lao_type_label(x, self.lang, short=True),
+                                                 types.get(x, 0), self.lang)
+                           for x in d["lao_type"]],
             value=lambda d: d["attainment"])
-        return plots.heatmap(cells, lang=self.lang,
+        caption = [t("chart.heatmap_caption", self.lang)]
+        if (cells["n"] < MIN_GROUP_N).any():
+            caption.append(t("chart.heatmap_sparse", self.lang, min_n=fmt_num(MIN_GROUP_N)))
+        return plots.heatmap(cells, lang=self.lang, min_n=MIN_GROUP_N,
                              title=t("chart.heatmap_title", self.lang,
                                      n=fmt_num(cells["indicator_id"].nunique())),
-                             caption=t("chart.heatmap_caption", self.lang))
+                             caption=" ".join(caption))
 
     def _chart_funnel(self):
         return benchmarking.funnel_chart(self.tables["funnel"], benchmarking.LEAD_MEASURE,
@@ -755,26 +1108,42 @@ class ProvinceReport(ReportBase):
                                          self.national, self.lang, self.province.code)
 
     def _chart_ranks(self):
-        """The LAOs of the ranks table the report shows (`RANKS_SHOWN`, best first): official
-        rank, statistical interval and sensitivity to weights and method."""
+        """The LAOs of the ranks table the report shows (`RANKS_SHOWN`: the best and the worst
+        half each), best first: national rank, sensitivity to weights and method, statistical
+        interval (the table's column order)."""
         ranks = self.tables["ranks"].head(self.RANKS_SHOWN).dropna(subset=["rank_nominal"])
         ranks = ranks.assign(unit=ranks["lao_code"], label=ranks["name"],
                              rank=ranks["rank_nominal"], rank_low=ranks["rank_boot_low"],
                              rank_high=ranks["rank_boot_high"], sens_low=ranks["rank_sens_low"],
                              sens_high=ranks["rank_sens_high"])
-        return plots.rank_interval_plot(ranks, lang=self.lang, level=RANK_INTERVAL)
+        level = f"{100 * RANK_INTERVAL:g}"
+        return plots.rank_interval_plot(
+            ranks, lang=self.lang, level=RANK_INTERVAL,
+            title=t("chart.title.ranks", self.lang, half=fmt_num(self.RANKS_SHOWN // 2),
+                    province=self._province_name),
+            caption=t("chart.caption.ranks", self.lang, total=fmt_num(len(self.national)),
+                      level=level))
 
     def _chart_integrity(self):
-        return plots.gap_scatter(self.laos, lang=self.lang, pass_mark=self.pass_mark)
+        return plots.gap_scatter(self.laos, lang=self.lang, pass_mark=self.pass_mark,
+                                 title=t("chart.title.integrity", self.lang,
+                                         province=self._province_name),
+                                 caption=t("chart.caption.integrity", self.lang))
 
-    RANKS_SHOWN = 20  # the ranks chart and table show the same best-ranked LAOs
+    # the ranks chart and table show the same LAOs: the best and the worst RANKS_SHOWN // 2
+    # (ranks_table puts them first, group top / bottom)
+    RANKS_SHOWN = 20
 
     # -- section registry: what rep.text(name) and rep.chart(name) call --
     KIND = "province"
-    GLOSSARY = ("pass_mark", "bands", "attainment", "comparable", "median", "ci95", "wilson",
-                "significant", "kruskal_wallis", "epsilon_sq", "holm", "rank_biserial", "fdr",
-                "hodges_lehmann", "funnel", "team_effect", "rank_interval")
+    GLOSSARY = ("abbreviations", "lao_types", "pass_mark", "bands", "pilot", "attainment",
+                "self_verified", "comparable", "comparable_score", "percentage_points",
+                "median", "ci95", "ci_bounds", "wilson", "significant", "kruskal_wallis",
+                "epsilon_sq", "holm", "rank_biserial", "fdr", "hodges_lehmann", "funnel",
+                "overdispersion", "team_effect", "rank_interval", "warning_error")
     TEXTS = {"summary": _text_summary, "glossary": ReportBase._text_glossary,
+             "top_bottom": _text_top_bottom, "dimensions": _text_dimensions,
+             "ranks": _text_ranks, "pass_rate_years": _text_pass_rate_years,
              "districts": _text_districts, "data_quality": _text_data_quality,
              "types": _text_types, "change": _text_change, "indicators": _text_indicators,
              "benchmarking": _text_benchmarking, "integrity": _text_integrity,

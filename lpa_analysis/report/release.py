@@ -9,9 +9,11 @@ footer template cannot: it has no Thai font)."""
 
 from __future__ import annotations
 
+import base64
+from functools import cache
 from html import escape
 
-from lpa_analysis import i18n
+from lpa_analysis import i18n, plots
 from lpa_analysis.i18n import t
 from lpa_analysis.schema import Release
 
@@ -19,17 +21,36 @@ from lpa_analysis.schema import Release
 # metadata, contents.
 COVER_END = "<!-- lpa:cover-end -->"
 FACTS = ("publisher", "status", "release_date", "contact", "source")
+WATERMARK_PT, WATERMARK_COLOUR = 26, "#BE1E1E21"  # light, and see-through: over the content
 
 
 def release_html(release: Release, lang: str) -> str:
     """The cover block, the page-footer rule and (synthetic data) the watermark, as HTML."""
-    parts = ['<div class="lpa-release">', *_notes(release, lang), _facts(release, lang),
-             "</div>", f"<style>@page {{ @bottom-left {{ content: "
+    parts = [cover_block(release, lang), f"<style>@page {{ @bottom-left {{ content: "
              f"{css_string(footer_line(release, lang))}; }} }}</style>"]
     if release.synthetic:
-        parts.append(f'<div class="lpa-watermark" aria-hidden="true">'
-                     f'{escape(t("release.watermark", lang))}</div>')
+        parts.append(watermark_html(lang))
     return "\n".join([*parts, COVER_END])
+
+
+@cache
+def watermark_html(lang: str) -> str:
+    """The diagonal watermark as a picture of its words (a CSS background of outlines), not
+    as text: copied or extracted text (pdftotext) would otherwise mix its letters into every
+    line it crosses. The footer line carries the same words as text, once a page."""
+    svg, width, height = plots.text_svg(t("release.watermark", lang), size=WATERMARK_PT,
+                                        colour=WATERMARK_COLOUR)
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<div class="lpa-watermark" aria-hidden="true" style="width: {width:.1f}pt; '
+            f'height: {height:.1f}pt; background-image: url(data:image/svg+xml;base64,{data})">'
+            f"</div>")
+
+
+def cover_block(release: Release, lang: str) -> str:
+    """The notes (synthetic, draft) and the facts (publisher, status, date, contact, source):
+    the reports' cover and the index page."""
+    return "\n".join(['<div class="lpa-release">', *_notes(release, lang),
+                      _facts(release, lang), "</div>"])
 
 
 def _notes(release: Release, lang: str) -> list[str]:
@@ -41,29 +62,46 @@ def _notes(release: Release, lang: str) -> list[str]:
 
 
 def _facts(release: Release, lang: str) -> str:
-    rows = "".join(f"<dt>{escape(t(f'release.{name}', lang))}</dt>"
+    rows = "".join(f"<dt>{escape(_fact_label(release, name, lang))}</dt>"
                    f"<dd>{escape(_fact(release, name, lang))}</dd>" for name in FACTS)
     return f'<dl class="lpa-release-facts">{rows}</dl>'
+
+
+def _fact_label(release: Release, name: str, lang: str) -> str:
+    """The date of a draft is the draft's date, not a release date."""
+    if name == "release_date":
+        return t(f"release.date_label.{release.status}", lang)
+    return t(f"release.{name}", lang)
 
 
 def _fact(release: Release, name: str, lang: str) -> str:
     if name == "status":
         return t(f"release.status.{release.status}", lang)
-    value = getattr(release, name)
-    if value is None:
-        return t("release.not_stated", lang)
-    return i18n.fmt_date(value, lang) if name == "release_date" else value
+    if name == "release_date":
+        return (i18n.fmt_date(release.release_date, lang) if release.release_date
+                else t("release.not_stated", lang))
+    return release.text(name, lang) or t("release.not_stated", lang)
+
+
+def dated(release: Release, lang: str) -> str | None:
+    """'เผยแพร่ 1 ธันวาคม 2567' (final) or 'ร่าง ณ วันที่ 1 ธันวาคม 2567' (draft); None
+    without a date."""
+    if release.release_date is None:
+        return None
+    return t(f"release.dated.{release.status}", lang,
+             date=i18n.fmt_date(release.release_date, lang))
 
 
 def footer_line(release: Release, lang: str) -> str:
-    """'ข้อมูลสมมติ — … · publisher · ฉบับร่าง · เผยแพร่ 1 ธันวาคม 2566', the stated parts."""
+    """'ข้อมูลสมมติ — … · publisher · ฉบับร่าง · ร่าง ณ วันที่ 1 ธันวาคม 2566', the stated
+    parts."""
     parts = [t("release.watermark", lang)] if release.synthetic else []
     if release.publisher:
-        parts.append(release.publisher)
-    parts.append(t(f"release.status.{release.status}", lang))
+        parts.append(release.text("publisher", lang))
+    if release.status == "final" or release.release_date is None:
+        parts.append(t(f"release.status.{release.status}", lang))  # a dated draft says so
     if release.release_date:
-        parts.append(t("release.released", lang,
-                       date=i18n.fmt_date(release.release_date, lang)))
+        parts.append(dated(release, lang))
     return " · ".join(parts)
 
 

@@ -94,8 +94,9 @@ def district_table(scored: pd.DataFrame, dimensions: Sequence[str] = ("d1_pct", 
                    "d3_pct", "d4_pct", "d5_pct")) -> pd.DataFrame:
     """One row per district (อำเภอ) of the LAOs given (one province's): n, passed, the pass
     rate with its Wilson interval (proportions 0–1), the mean overall score with its Student-t
-    interval (NaN below two LAOs), and the dimension with the lowest mean score. Ordered by
-    Thai name (i18n.thai_sort_key: เมือง… under ม); n sums to the LAOs given."""
+    interval (NaN below two LAOs) clipped to 0–100 (a mean score cannot leave that range; the
+    t interval of a few LAOs near 100 would), and the dimension with the lowest mean score.
+    Ordered by Thai name (i18n.thai_sort_key: เมือง… under ม); n sums to the LAOs given."""
     from lpa_analysis.geo import district_en
 
     rows = []
@@ -103,7 +104,7 @@ def district_table(scored: pd.DataFrame, dimensions: Sequence[str] = ("d1_pct", 
         rate = pass_rate(part).iloc[0]
         means = part[list(dimensions)].mean()
         weakest = means.idxmin() if means.notna().any() else None
-        mean_low, mean_high, _ = t_interval(values(part, "overall_pct"))
+        mean_low, mean_high = np.clip(t_interval(values(part, "overall_pct"))[:2], 0, 100)
         province = part["province_code"].iloc[0]
         rows.append({**key, "district_en": district_en(province, key["district_th"]),
                      "n": len(part), "passed": int(rate["passed"]), "pass_rate": rate["rate"],
