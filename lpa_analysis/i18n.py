@@ -35,7 +35,9 @@ class MessageError(LookupError):
 @cache
 def messages() -> dict[str, dict[str, str]]:
     """The whole catalogue: {key: {'th': text, 'en': text}}."""
-    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    # libyaml when present: the catalogue is ~1,400 keys, ~10× faster to parse in C
+    return yaml.load(CATALOGUE.read_text(encoding="utf-8"),
+                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def check_lang(lang: str) -> Lang:

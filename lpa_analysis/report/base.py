@@ -44,7 +44,8 @@ DISPLAY_COLUMNS = {
     # one typical change: the Hodges–Lehmann estimate its test and CI belong to (the CSV has
     # the median change too)
     "change": ["measure", "n_pairs", "hl_estimate", "hl_ci_low", "hl_ci_high", "p_value"],
-    "year_change": ["year_a", "year_b", "measure", "n_pairs", "median_change", "hl_estimate",
+    # one "typical change" (the estimate that belongs to the test); the median is in the CSV
+    "year_change": ["year_a", "year_b", "measure", "n_pairs", "hl_estimate",
                     "hl_ci_low", "hl_ci_high", "p_value", "n_comparable_indicators"],
     "indicators": ["indicator_id", "indicator", "n_province", "attainment_province",
                    "attainment_rest", "difference", "ci_low", "ci_high", "q_value"],

@@ -330,7 +330,10 @@ class NationalReport(ReportBase):
             if mine.empty or row["item"] not in without.index:
                 continue
             rest = without.loc[row["item"]]
+            # the rate without the region's flagged provinces leaves out every one of them
+            excluded = teams[teams["item"].map(region_of) == row["item"]]["label"]
             lines.append(t(f"main_points.region_team.{flag}", self.lang, region=row["label"],
+                           excluded=", ".join(excluded),
                            provinces=", ".join(mine["label"]),
                            estimates=", ".join(fmt_signed(e, 2) for e in mine["estimate"]),
                            count=fmt_num(mine["count"].sum()),

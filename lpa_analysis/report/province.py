@@ -568,8 +568,12 @@ class ProvinceReport(ReportBase):
                              for i in self.framework.indicators])
 
     def indicators_table(self) -> pd.DataFrame:
-        """stats.indicator_gaps of the province (its rows of the run's reference table)."""
-        return self._indicator_gaps
+        """stats.indicator_gaps of the province (its rows of the run's reference table), in
+        the chart's order: by the upper end of the interval, so the table's first rows are the
+        chart's, and an indicator of few LAOs (a wide interval) does not lead by its estimate
+        alone; untested indicators last."""
+        return self._indicator_gaps.sort_values(
+            ["ci_high", "difference", "indicator_id"], na_position="last", ignore_index=True)
 
     def _tested_indicators(self, gaps: pd.DataFrame) -> pd.DataFrame:
         """The rows of an indicators table the report shows, charts and counts: the tested."""
@@ -964,6 +968,10 @@ class ProvinceReport(ReportBase):
             lines.append(t(f"integrity.leniency_{_side(row['leniency'])}", self.lang,
                            province=self._province_name,
                            leniency=fmt_num(abs(row["leniency"]), 1)))
+            # a difference within chance is not a finding: say which it is
+            verdict = "flagged" if isinstance(row["flag"], str) else "not_flagged"
+            lines.append(t(f"integrity.leniency_{verdict}", self.lang,
+                           province=self._province_name))
         return lines
 
     def _text_ranks(self) -> list[str]:
@@ -1072,9 +1080,8 @@ class ProvinceReport(ReportBase):
         """The tested indicators most clearly below the rest of the country: ordered by the
         upper end of their interval, so an indicator of few LAOs (a wide interval) does not
         top the list by its point estimate alone."""
-        gaps = self._tested_indicators(self.tables["indicators"])
-        weakest = gaps.sort_values(["ci_high", "difference", "indicator_id"]).head(
-            self.INDICATORS_CHARTED).assign(
+        gaps = self._tested_indicators(self.tables["indicators"])  # in the table's order
+        weakest = gaps.head(self.INDICATORS_CHARTED).assign(
             label=lambda d: d["indicator_id"] + " " + d["indicator"].fillna(""))
         return plots.indicator_gap_bars(
             weakest, lang=self.lang,
