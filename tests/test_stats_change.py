@@ -367,3 +367,19 @@ def test_every_comparison_of_years_states_the_basis(phrae, small_processed):
     for column in ("hl_estimate", "hl_ci_low", "hl_ci_high"):
         assert re.search(rf"[+−]?{abs(row[column]):.2f}(?!\d)", th), column
     assert "เปลี่ยนในปี 2566" in th  # the overall method changed in 2566
+
+
+def test_a_change_within_chance_is_not_called_a_rise_or_fall(small_processed):
+    """With p ≥ ALPHA the sentence says the score changed little, with the estimate signed,
+    and claims neither a rise nor a fall (planted: the same report, its p value raised)."""
+    from lpa_analysis.report import province_report
+
+    rep = province_report(2566, "54", lang="en", processed_dir=small_processed)
+    change = rep.tables["change"]
+    overall = change["measure"] == "overall_pct"
+    change.loc[overall, "p_value"] = max(ALPHA, 0.5)
+    text = rep.text("change")
+    row = change[overall].iloc[0]
+    assert "changed little" in text and "within what chance gives" in text
+    assert f"about {i18n.fmt_signed(row['hl_estimate'], 2)} percentage points" in text
+    assert not re.search(r"typically (rose|fell)", text)

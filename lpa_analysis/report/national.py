@@ -15,7 +15,7 @@ from lpa_analysis.processed import DEFAULT_PROCESSED, Processed, load_processed
 from lpa_analysis.report import benchmarking, mainpoints
 from lpa_analysis.report.base import (
     ReportBase, change_basis_text, change_numbers, findings_counts, published_method_change_text,
-    reconciliation_named, trend_caption,
+    reconciliation_named, reconciliation_results, trend_caption,
 )
 from lpa_analysis.schema import DIM_PCT, to_be_year
 from lpa_analysis.settings import ALPHA, MIN_GROUP_N, RANK_INTERVAL
@@ -72,8 +72,9 @@ class NationalReport(ReportBase):
             "alpha": self.reference["alpha"],
             "pca": composite.pca_dimensions(self.national),
             "team_effect": self._with_province(self.reference["team_effect"]),
-            "reconciliation": self._reconciliation_results(reconciliation_named(
-                self.processed.reconciliation, self.national, self.lang)),
+            "reconciliation": reconciliation_results(reconciliation_named(
+                self.processed.reconciliation, self.national, self.lang),
+                self.processed.framework),
             "quality": findings_counts(self.processed.quality_findings),
         }
 
@@ -121,27 +122,6 @@ class NationalReport(ReportBase):
         named = rows.copy()
         named.insert(1, "indicator", named["indicator_id"].map(names))
         return named
-
-    def _reconciliation_results(self, recon: pd.DataFrame) -> pd.DataFrame:
-        """Whether each mismatch changes the LAO's result: a published overall score on the
-        other side of the pass mark or of a band's cut-off (bands include the pass mark), or
-        a published pass/fail or band that differs. A dimension's score alone decides
-        neither (NA for those and for LAOs on one side only)."""
-        framework = self.processed.framework
-
-        def changes(row) -> bool | None:
-            if row["field"] in ("passed", "band"):
-                return True
-            if row["field"] != "overall_pct":
-                return None
-            try:
-                published, recomputed = float(row["published"]), float(row["recomputed"])
-            except (TypeError, ValueError):
-                return None
-            return framework.band_of(published) != framework.band_of(recomputed)
-
-        return recon.assign(changes_result=pd.array(
-            [changes(r) for r in recon.to_dict("records")], dtype="boolean"))
 
     def title(self) -> str:
         return "# " + t("report.national.title", self.lang, year=year_label(self.year, self.lang))

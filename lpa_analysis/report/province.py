@@ -831,6 +831,11 @@ class ProvinceReport(ReportBase):
         estimate = round(row["hl_estimate"], 2)  # as written: 0.00 is no change
         direction = "up" if estimate > 0 else "down" if estimate < 0 else "same"
         chance = "significant" if row["p_value"] < ALPHA else "not_significant"
+        if chance == "not_significant" and direction != "same":
+            # a rise or fall within chance is no finding: the sentence must not claim one
+            return [*lines, t("trend.change_little", self.lang, **years_fill,
+                              n_pairs=fmt_num(row["n_pairs"]),
+                              estimate=fmt_signed(row["hl_estimate"], 2))]
         return [*lines, t(f"trend.change_{direction}", self.lang, **years_fill,
                           n_pairs=fmt_num(row["n_pairs"]),
                           estimate=fmt_num(abs(row["hl_estimate"]), 2)),
