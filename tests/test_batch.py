@@ -153,8 +153,7 @@ if __name__ == '__main__':
 
 
 @pytest.mark.parametrize("processes", ["sleepers", "browser"])
-def test_workers_and_their_processes_end_within_a_second_of_their_run_killed(processes,
-                                                                              tmp_path):
+def test_workers_and_their_processes_end_when_their_run_is_killed(processes, tmp_path):
     """kill -9 (or the out-of-memory killer) on a run: nothing it started lives on."""
     import subprocess
     import sys
@@ -179,6 +178,9 @@ def test_workers_and_their_processes_end_within_a_second_of_their_run_killed(pro
 
     run.kill()
     run.wait()
-    time.sleep(1.0)
-
+    # they end on their own (the workers would otherwise sleep 120 s); how fast depends on the
+    # machine's load, so this waits for it rather than timing it (timings are benchmarks)
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert {pid: cmd for pid, cmd in started.items() if _running(pid)} == {}
