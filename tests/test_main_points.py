@@ -291,7 +291,7 @@ def test_the_team_table_says_its_intervals_are_unadjusted(nation):
 
 
 def test_a_mismatch_that_crosses_a_cut_off_is_said_to_change_the_result(nation):
-    from lpa_analysis.report.base import reconciliation_named
+    from lpa_analysis.report.base import reconciliation_named, reconciliation_results
 
     laos = nation.national
     a, b, c = laos["lao_code"].iloc[[0, 1, 2]]
@@ -299,7 +299,8 @@ def test_a_mismatch_that_crosses_a_cut_off_is_said_to_change_the_result(nation):
                           "published": ["71.0", "84.25", "60.0"],
                           "recomputed": ["69.5", "81.25", "90.0"],
                           "difference": [1.5, 3.0, -30.0]})
-    table = nation._reconciliation_results(reconciliation_named(recon, laos, nation.lang))
+    table = reconciliation_results(reconciliation_named(recon, laos, nation.lang),
+                                   nation.processed.framework)
     assert table["changes_result"].tolist()[:2] == [True, False]
     assert pd.isna(table["changes_result"].iloc[2])  # a dimension alone decides nothing
     nation.tables["reconciliation"] = table
