@@ -42,7 +42,7 @@ from lpa_analysis.errors import InputError
 from lpa_analysis.geo import resolve_province
 from lpa_analysis.package_data import NOTEBOOKS
 from lpa_analysis.processed import DEFAULT_PROCESSED, built_years, load_processed
-from lpa_analysis.schema import DIM_PCT, DIMENSION_IDS, LAO_TYPE_ORDER, display_name, to_be_year
+from lpa_analysis.schema import DIM_PCT, LAO_TYPE_ORDER, display_name, to_be_year
 from lpa_analysis.stats._common import MISSING_YEAR, t_interval, tidy
 
 if TYPE_CHECKING:  # charts (matplotlib) load with the first figure: `lpa show` draws none

@@ -40,3 +40,24 @@ def small_processed(small_demo, tmp_path_factory) -> Path:
     for year in SMALL_YEARS:
         build_year(year, small_demo, out)
     return out
+
+
+# The province (Phrae) and national reports of the small demo in each language, for the tests
+# of what readers see (a module may define its own `phrae` or `nation` instead).
+@pytest.fixture(scope="module", params=["th", "en"])
+def lang(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def phrae(lang, small_processed):
+    from lpa_analysis.report import province_report
+
+    return province_report(2566, "54", lang=lang, processed_dir=small_processed)
+
+
+@pytest.fixture(scope="module")
+def nation(lang, small_processed):
+    from lpa_analysis.report import national_report
+
+    return national_report(2566, lang=lang, processed_dir=small_processed)

@@ -13,27 +13,11 @@ from lpa_analysis import geo, i18n, rules
 from lpa_analysis.export import export_year
 from lpa_analysis.plots.charts import wrap_label
 from lpa_analysis.plots.map import province_grid
-from lpa_analysis.report import national_report, province_report
 from lpa_analysis.report.base import reconciliation_named, says_percent
 from lpa_analysis.schema import LAO_NAME_PREFIX_TH, display_name
 
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 RAW_CODE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")  # d3_pct, verified_present, n_not_applicable
-
-
-@pytest.fixture(scope="module", params=["th", "en"])
-def lang(request):
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def phrae(lang, small_processed):
-    return province_report(2566, "54", lang=lang, processed_dir=small_processed)
-
-
-@pytest.fixture(scope="module")
-def nation(lang, small_processed):
-    return national_report(2566, lang=lang, processed_dir=small_processed)
 
 
 def _mismatches(laos: pd.DataFrame) -> pd.DataFrame:

@@ -16,24 +16,8 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from lpa_analysis import i18n, render
 from lpa_analysis.package_data import NOTEBOOKS
 from lpa_analysis.i18n import t, year_label
-from lpa_analysis.report import national_report, province_report
 from lpa_analysis.report.base import TABLE_VIEWS, header_html, name_html
 from lpa_analysis.schema import DIM_PCT, LaoType, display_name
-
-
-@pytest.fixture(scope="module", params=["th", "en"])
-def lang(request):
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def phrae(lang, small_processed):
-    return province_report(2566, "54", lang=lang, processed_dir=small_processed)
-
-
-@pytest.fixture(scope="module")
-def nation(lang, small_processed):
-    return national_report(2566, lang=lang, processed_dir=small_processed)
 
 
 def _shown(rep) -> list[str]:

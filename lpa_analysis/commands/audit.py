@@ -7,8 +7,10 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
-                              Year, app, check_apart, claim_folder, parse_formats)
+from lpa_analysis.commands.options import (
+    EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir, Year, app,
+    claim_report_folders, parse_formats,
+)
 
 audit_app = typer.Typer(help="Reproduce and verify published results (auditors).",
                         no_args_is_help=True)
@@ -135,15 +137,11 @@ def report(
 
     Example: lpa audit report --year 2566
     """
-    from lpa_analysis.build import require_data
     from lpa_analysis.runs import lang_dir, run_audit_report
     from lpa_analysis.schema import to_be_year
 
     formats = parse_formats(lang, fmt)
-    require_data(data)
-    check_apart(out=out, processed=processed)
-    claim_folder(out, "--out", "reports", force=force)
-    claim_folder(processed, "--processed", "processed", force=force)
+    claim_report_folders(data, out, processed, force=force)
     result = run_audit_report(year, lang=lang, formats=formats, data_dir=data,
                               processed_dir=processed, out_dir=out, force=force)
     if result.status == "failed":

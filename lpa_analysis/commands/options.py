@@ -142,6 +142,19 @@ def claim_folder(path: Path, option: str, kind: str, *, force: bool = False) -> 
     return path
 
 
+def claim_report_folders(data: Path, out: Path, processed: Path, *, force: bool) -> None:
+    """What every command rendering from a raw data folder checks first: the data are there,
+    the reports and processed folders are apart, usable and lpa's of their kind."""
+    from lpa_analysis.build import require_data
+
+    require_data(data)
+    check_apart(out=out, processed=processed)
+    for path, option, kind in ((out, "--out", "reports"),
+                               (processed, "--processed", "processed")):
+        output_folder(path, option)
+        claim_folder(path, option, kind, force=force)
+
+
 def _folder_kind(path: Path) -> str | None:
     """What lpa made the folder for: its marker, or a year manifest (runs before markers)."""
     try:

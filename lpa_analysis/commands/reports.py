@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir,
-                              SignKey, Year, app, check_apart, claim_folder, output_folder,
-                              parse_formats, writing)
+from lpa_analysis.commands.options import (
+    EXIT_PROBLEMS, DataDir, Formats, Lang, ProcessedDir, ReportsDir, SignKey, Year, app,
+    claim_report_folders, parse_formats, writing,
+)
 
 
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
@@ -49,7 +50,6 @@ def reports(
     from lpa_analysis import log as lpa_log
     from lpa_analysis.manifest import signing
     from lpa_analysis.batch import check_workers
-    from lpa_analysis.build import require_data
     from lpa_analysis.progress import report_progress
     from lpa_analysis.runs import national_by_default, resolve_provinces, run_reports
 
@@ -59,12 +59,7 @@ def reports(
         national = national_by_default(province)
     # run_reports notes repeated provinces
     total = len(resolve_provinces(province, note_repeats=False)) + national
-    require_data(data)
-    check_apart(out=out, processed=processed)
-    output_folder(out, "--out")
-    output_folder(processed, "--processed")
-    claim_folder(out, "--out", "reports", force=force)
-    claim_folder(processed, "--processed", "processed", force=force)
+    claim_report_folders(data, out, processed, force=force)
     finished = []
     try:
         with writing(out, processed), signing(sign_key), report_progress(total) as show:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from lpa_analysis.commands.options import (EXIT_PROBLEMS, DataDir, Lang, ProcessedDir,
-                                           ReportsDir, SignKey, Year, app, check_apart,
-                                           check_lang, claim_folder, output_folder, writing)
+from lpa_analysis.commands.options import (
+    EXIT_PROBLEMS, DataDir, Lang, ProcessedDir, ReportsDir, SignKey, Year, app, check_lang,
+    claim_report_folders, writing,
+)
 
 
 @app.command()
@@ -38,18 +39,12 @@ def scorecards(
     """
     from lpa_analysis import log as lpa_log
     from lpa_analysis.batch import check_workers
-    from lpa_analysis.build import require_data
     from lpa_analysis.manifest import signing
     from lpa_analysis.scorecards import BOOKLET, FOLDER, run_scorecards
 
     check_lang(lang)
     check_workers(jobs)
-    require_data(data)
-    check_apart(out=out, processed=processed)
-    output_folder(out, "--out")
-    output_folder(processed, "--processed")
-    claim_folder(out, "--out", "reports", force=force)
-    claim_folder(processed, "--processed", "processed", force=force)
+    claim_report_folders(data, out, processed, force=force)
     with writing(out, processed), signing(sign_key):
         lpa_log.add_file(out / "lpa.log")
         outcome = run_scorecards(year, province, lang=lang, data_dir=data,
