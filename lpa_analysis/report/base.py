@@ -106,6 +106,9 @@ WIDE_TABLE_COLUMNS = 9
 YEAR_HEADERS = {"median_a": ("a", "col.median_year"), "median_b": ("b", "col.median_year"),
                 "comparable_overall_previous": ("a", "col.comparable_overall_year"),
                 "comparable_overall": ("b", "col.comparable_overall_year")}
+# Columns that hold the report's own change (its `change_years`) also in a table without year
+# columns; a median_a elsewhere is a group's (the pairwise table), not a year's.
+CHANGE_YEAR_COLUMNS = {"comparable_overall_previous", "comparable_overall"}
 # Proportions (0–1) that people read as per cent (×100, under a "%" / "ร้อยละ" header): every
 # table and the XLSX follow this one rule.
 PROPORTION_COLUMNS = {"rate", "share", "attainment_province", "attainment_rest",
@@ -443,7 +446,7 @@ class ReportBase:
             elif column in percent and not says_percent(header):
                 header = f"{header} (%)"
             elif column in YEAR_HEADERS:
-                header = self._year_header(name, *YEAR_HEADERS[column]) or header
+                header = self._year_header(name, column) or header
             headers.append(header)
         people.columns = headers
         return people
@@ -452,16 +455,16 @@ class ReportBase:
     # appendix's comparable scores); None: no previous year.
     change_years: tuple[int, int] | None = None
 
-    def _year_header(self, name: str, side: str, key: str) -> str | None:
+    def _year_header(self, name: str, column: str) -> str | None:
         """A column of one of a change's years headed with that year ('ค่ามัธยฐาน ปี 2565',
         key `col.median_year`), or the earlier/later year when a table of medians spans
         several pairs; None for a table without years (the pairwise table's median_a is a
         group's)."""
+        side, key = YEAR_HEADERS[column]
         table = self.tables.get(TABLE_VIEWS.get(name, name))
         if table is not None and f"year_{side}" in table:
             years = table[f"year_{side}"].dropna().unique()
-        elif self.change_years is not None and key != "col.median_year":
-            # medians without year columns are groups' (the pairwise table), not years'
+        elif self.change_years is not None and column in CHANGE_YEAR_COLUMNS:
             years = [self.change_years[0 if side == "a" else 1]]
         else:
             return None
